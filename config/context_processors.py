@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from governance import roles
+
+# (label, url name, roles that see it). A link whose page does not exist yet is left out,
+# so each app adds its pages here without the shell changing.
+NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
+    ("Home", "home", roles.ALL),
+    ("Introductions", "governance:introduction_list", roles.ALL),
+    ("Adverse events", "governance:adverse_event_list", roles.ALL),
+    ("Check coding", "coding:check", roles.ALL),
+    ("Audit history", "governance:audit_history", frozenset({roles.LEAD, roles.ADMIN})),
+    ("Rule sets", "coding:ruleset_list", frozenset({roles.ADMIN})),
+    ("Administration", "admin:index", frozenset({roles.ADMIN})),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": [], "user_roles": []}
+    user_roles = roles.roles_of(user)
+    items = []
+    for label, url_name, allowed in NAVIGATION:
+        if not (allowed & set(user_roles)):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        current = request.path == url if url == "/" else request.path.startswith(url)
+        items.append({"label": label, "url": url, "current": current})
+    return {"navigation": items, "user_roles": user_roles}
