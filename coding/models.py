@@ -3,6 +3,7 @@ releases and versioned rule sets. The engine never imports these; services conve
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -35,7 +36,7 @@ class CatalogueRelease(models.Model):
     code_count = models.PositiveIntegerField(default=0)
     loaded_at = models.DateTimeField(auto_now_add=True)
     loaded_by = models.ForeignKey(
-        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:
