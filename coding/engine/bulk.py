@@ -1,0 +1,255 @@
+"""Bulk validation of a coded-episode extract: CSV in, JSON lines or CSV out, one row at a time.
+
+Input: a header with `episode_id` and either `codes` (separated by spaces, commas or
+semicolons) or `OPERTN_01`..`OPERTN_24` (HES style; empty, "-" and "&" cells are no code),
+optionally `approach`, `image_guidance`, `levels`. Header names are matched ignoring case.
+
+Output `.jsonl`: the SPEC result object with `episode_id` first, one a line. Output `.csv`:
+`episode_id,valid,codes,suggested,rules` where `valid` is true/false, `codes` and `suggested`
+are space-separated (`suggested` empty when null) and `rules` holds the distinct rules of the
+row's issues, space-separated, in order of position.
+
+A bad row (no episode_id, a bad context value, over 24 codes, a wrong number of fields) gives a
+result with one `row-error` issue naming the field and why, and the run goes on; a missing
+required column is a UsageError before anything is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, TextIO
+
+from .catalogue import Catalogue
+from .errors import ContextError, UsageError
+from .linter import ERROR, MAX_CODES, Issue, Result, validate
+from .ruleset import Context, RuleSet
+
+CSV_COLUMNS = ("episode_id", "valid", "codes", "suggested", "rules")
+FORMATS = ("jsonl", "csv")
+_OPERTN = re.compile(r"opertn_(\d{2})")
+_EMPTY_CELLS = frozenset({"", "-", "&"})  # HES: "-" no operation, "&" not known
+_CONTEXT_CACHE_SIZE = 4096
+# Extracts repeat the same sequences: a distinct (codes, context) is validated and serialised
+# once while it stays in this bounded memo, so memory stays constant whatever the file's size.
+MEMO_SIZE = 8192
+
+
+class Row(NamedTuple):
+    line: int  # line number in the input, for messages
+    episode_id: str | None
+    codes: list[str]
+    context: Context
+    error: tuple[str, str] | None  # (field, message naming it) for a row not validated
+
+
+@dataclass
+class Summary:
+    rows: int = 0
+    valid: int = 0
+    invalid: int = 0  # validated, with at least one error
+    row_errors: int = 0  # not validated: see the row-error issue
+    by_rule: Counter[str] = field(default_factory=Counter)  # rows with an issue of each rule
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every row is valid, 1 when any is invalid or could not be read."""
+        return 0 if self.invalid == 0 and self.row_errors == 0 else 1
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.rows} rows: {self.valid} valid, {self.invalid} invalid, "
+            f"{self.row_errors} row errors"
+        )
+        if self.by_rule:
+            text += "; " + ", ".join(f"{rule} {n}" for rule, n in self.by_rule.most_common())
+        return text
+
+
+def iter_rows(file: TextIO | Iterable[str]) -> Iterator[Row]:
+    """Rows of the extract, lazily. The header is read at once: a missing required column
+    raises UsageError here, before any row."""
+    return (Row(line, eid, codes, ctx, error) for line, eid, codes, _, ctx, error in _scan(file))
+
+
+# What _scan yields for each row: Row's fields plus the raw context cells, a cheap memo key.
+_Scanned = tuple[int, str | None, list[str], tuple[str, str, str], Context, tuple[str, str] | None]
+
+
+def _scan(file: TextIO | Iterable[str]) -> Iterator[_Scanned]:
+    reader = csv.reader(file)
+    header = next(reader, None)
+    if header is None:
+        raise UsageError(
+            "the input is empty: expected a CSV header with episode_id and codes "
+            "or OPERTN_01..OPERTN_24"
+        )
+    names = [name.strip().lstrip("\ufeff").lower() for name in header]
+    columns = {name: i for i, name in reversed(list(enumerate(names)))}
+    if "episode_id" not in columns:
+        raise UsageError(f"no episode_id column in the header ({', '.join(header)})")
+    opertn = sorted(
+        (int(m[1]), i) for i, name in enumerate(names) if (m := _OPERTN.fullmatch(name))
+    )
+    if "codes" in columns and opertn:
+        raise UsageError("the header has both codes and OPERTN_ columns: keep one")
+    if "codes" not in columns and not opertn:
+        raise UsageError(
+            f"no codes or OPERTN_01..OPERTN_24 columns in the header ({', '.join(header)})"
+        )
+    return _scan_rows(reader, len(header), columns, [i for _, i in opertn])
+
+
+def _scan_rows(
+    reader: Any, width: int, columns: dict[str, int], opertn: list[int]
+) -> Iterator[_Scanned]:
+    id_at = columns["episode_id"]
+    codes_at = columns.get("codes")
+    # An absent context column reads the empty cell appended to each row (index `width`).
+    approach_at, guidance_at, levels_at = (
+        columns.get(name, width) for name in ("approach", "image_guidance", "levels")
+    )
+    contexts: dict[tuple[str, str, str], Context] = {}
+    no_context = Context()
+    no_key = ("", "", "")
+    for cells in reader:
+        if not cells:
+            continue  # a blank line
+        line = reader.line_num
+        episode_id = (cells[id_at].strip() or None) if id_at < len(cells) else None
+        if episode_id is None and not any(cells):
+            continue  # a line of empty cells, as spreadsheets leave at the end
+        if len(cells) != width:
+            reason = f"the row has {len(cells)} fields where the header has {width}"
+            yield line, episode_id, [], no_key, no_context, ("row", reason)
+            continue
+        if codes_at is not None:
+            codes = cells[codes_at].replace(",", " ").replace(";", " ").split()
+        else:
+            codes = [c for i in opertn if (c := cells[i].strip()) not in _EMPTY_CELLS]
+        if episode_id is None:
+            yield line, None, codes, no_key, no_context, ("episode_id", "episode_id is empty")
+            continue
+        if len(codes) > MAX_CODES:
+            reason = f"codes: {len(codes)}, more than the {MAX_CODES} an episode holds"
+            yield line, episode_id, codes, no_key, no_context, ("codes", reason)
+            continue
+        cells.append("")
+        key = (cells[approach_at], cells[guidance_at], cells[levels_at])
+        context = contexts.get(key)
+        if context is None:
+            try:
+                context = Context.parse(approach=key[0], image_guidance=key[1], levels=key[2])
+            except ContextError as error:
+                yield line, episode_id, codes, no_key, no_context, (error.field, str(error))
+                continue
+            if len(contexts) >= _CONTEXT_CACHE_SIZE:
+                contexts.clear()
+            contexts[key] = context
+        yield line, episode_id, codes, key, context, None
+
+
+def row_error(row: Row, ruleset: RuleSet) -> Result:
+    """The result reported for a row that could not be validated."""
+    assert row.error is not None
+    return Result(
+        valid=False,
+        codes=[code.strip() for code in row.codes],
+        issues=[Issue("row-error", ERROR, None, None, f"line {row.line}: {row.error[1]}")],
+        suggested=None,
+        ruleset=ruleset.name,
+        ruleset_version=ruleset.version,
+    )
+
+
+def _json_string(value: str | None) -> str:
+    # json.dumps, with a shortcut for the usual plain ids.
+    if value is not None and value.isascii() and value.isalnum():
+        return f'"{value}"'
+    return json.dumps(value)
+
+
+def _payload(result: Result, jsonl: bool) -> Any:
+    """What a row's output holds besides its episode id: the tail of the JSON line after
+    `{"episode_id": ..., `, or the CSV fields after episode_id."""
+    if jsonl:
+        return result.to_json()[1:] + "\n"
+    return (
+        "true" if result.valid else "false",
+        " ".join(result.codes),
+        " ".join(result.suggested) if result.suggested is not None else "",
+        " ".join(result.rules),
+    )
+
+
+def run_bulk(
+    infile: TextIO | Iterable[str],
+    outfile: TextIO,
+    *,
+    fmt: str,
+    ruleset: RuleSet,
+    catalogue: Catalogue,
+    progress: Callable[[int], object] | None = None,
+    progress_every: int = 1000,
+    memo_size: int = MEMO_SIZE,
+) -> Summary:
+    """Validate every row of `infile` into `outfile` in constant memory. `progress(n)` is
+    called with the number of rows done since its previous call (as tqdm's `update`).
+    `memo_size` bounds the results remembered for repeated rows (0: validate every row)."""
+    if fmt not in FORMATS:
+        raise UsageError(f"output format must be jsonl or csv, not {fmt!r}")
+    rows = _scan(infile)  # raises UsageError on a bad header before anything is written
+    summary = Summary()
+    by_rule = summary.by_rule
+    write = outfile.write
+    writer = None
+    if fmt == "csv":
+        writer = csv.writer(outfile, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+    jsonl = writer is None
+    # Least recently used results, by (codes as given, context cells as given).
+    memo: OrderedDict[tuple[tuple[str, ...], tuple[str, str, str]], tuple[bool, Any, list[str]]]
+    memo = OrderedDict()
+    valid_rows = invalid_rows = row_errors = pending = 0
+    for line, episode_id, codes, context_key, context, error in rows:
+        if error is None:
+            key = (tuple(codes), context_key)
+            done = memo.get(key)
+            if done is not None:
+                memo.move_to_end(key)
+            else:
+                result = validate(codes, ruleset=ruleset, context=context, catalogue=catalogue)
+                done = (result.valid, _payload(result, jsonl), result.rules)
+                if memo_size:
+                    memo[key] = done
+                    if len(memo) > memo_size:
+                        memo.popitem(last=False)
+            valid, payload, rules = done
+            if valid:
+                valid_rows += 1
+            else:
+                invalid_rows += 1
+        else:
+            result = row_error(Row(line, episode_id, codes, context, error), ruleset)
+            row_errors += 1
+            valid, payload, rules = False, _payload(result, jsonl), ["row-error"]
+        for rule in rules:
+            by_rule[rule] += 1
+        if jsonl:
+            # The episode id first, then the result object exactly as validate() gives it.
+            write(f'{{"episode_id": {_json_string(episode_id)}, {payload}')
+        else:
+            writer.writerow((episode_id or "", *payload))
+        pending += 1
+        if pending >= progress_every and progress is not None:
+            progress(pending)
+            pending = 0
+    if progress is not None and pending:
+        progress(pending)
+    summary.valid, summary.invalid, summary.row_errors = valid_rows, invalid_rows, row_errors
+    summary.rows = valid_rows + invalid_rows + row_errors
+    return summary
