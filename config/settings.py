@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_database, env_int, env_list, env_redis_url, env_str
@@ -147,6 +148,16 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs: reviewable here, not in a database (STYLE.md, "Celery").
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
+    # Reviews due and overdue: flagged, and the governance leads e-mailed once per review.
+    "governance-flag-reviews-due": {
+        "task": "governance.tasks.flag_reviews_due",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    # Catches up stored codings a lost revalidation message left on an older rule-set version.
+    "coding-revalidate-stale": {
+        "task": "coding.tasks.revalidate_stale_codings",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # Email: Django's own variable names.
