@@ -3,34 +3,58 @@
 from __future__ import annotations
 
 import pytest
+from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
 from governance import roles
-from tests.factories import UserFactory
+from tests.factories import OrganisationFactory, UserFactory, default_organisation
+
+
+def _member(user, organisation=None):
+    (organisation or default_organisation()).members.add(user)
+    return user
+
+
+@pytest.fixture
+def organisation(db):
+    # The default organisation (made on install); every persona but `outsider` is a member.
+    return default_organisation()
+
+
+@pytest.fixture
+def other_organisation(db):
+    # A second trust: its members never see or touch the default organisation's data.
+    return OrganisationFactory(name="Other NHS Trust", ods_code="RXX")
 
 
 @pytest.fixture
 def applicant(db):
     # A clinician: applies, logs cases, outcomes and adverse events; never reviews.
-    return UserFactory(username="applicant", roles=[roles.CLINICIAN])
+    return _member(UserFactory(username="applicant", roles=[roles.CLINICIAN]))
 
 
 @pytest.fixture
 def lead(db):
     # A governance lead: reviews, signs off, approves, monitors, suspends; never their own.
-    return UserFactory(username="lead", roles=[roles.LEAD])
+    return _member(UserFactory(username="lead", roles=[roles.LEAD]))
 
 
 @pytest.fixture
 def other_lead(db):
     # A second governance lead, for separation of duties.
-    return UserFactory(username="other_lead", roles=[roles.LEAD])
+    return _member(UserFactory(username="other_lead", roles=[roles.LEAD]))
+
+
+@pytest.fixture
+def other_org_lead(other_organisation):
+    # A governance lead of another organisation: sees and touches none of ours.
+    return _member(UserFactory(username="other_org_lead", roles=[roles.LEAD]), other_organisation)
 
 
 @pytest.fixture
 def admin_user(db):
     # An administrator: users, guidance, rule sets, audit history; no clinical actions.
-    return UserFactory(username="administrator", roles=[roles.ADMIN], is_staff=True)
+    return _member(UserFactory(username="administrator", roles=[roles.ADMIN], is_staff=True))
 
 
 @pytest.fixture
@@ -53,3 +77,42 @@ def api_as(api_client):
         return api_client
 
     return _as
+
+
+# --- data the migrations seed -------------------------------------------------------------
+# A transactional test (the browser tests) ends with a flush of every table, which also
+# removes what the data migrations put there: the role groups, the default organisation, the
+# shipped OPCS-4 codes and the IPG366 rule set. Every test after it must still find them, so
+# after such a test each data migration of ours runs again (they are idempotent).
+
+DATA_MIGRATION_APPS = ("governance", "coding")
+
+
+def restore_migration_data() -> None:
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations.special import RunPython
+
+    loader = MigrationLoader(connection)
+    state_apps = loader.project_state().apps
+    plan = []
+    for leaf in loader.graph.leaf_nodes():
+        for node in loader.graph.forwards_plan(leaf):
+            if node[0] in DATA_MIGRATION_APPS and node not in plan:
+                plan.append(node)
+    for node in plan:
+        for operation in loader.graph.nodes[node].operations:
+            if isinstance(operation, RunPython):
+                operation.code(state_apps, None)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    marker = item.get_closest_marker("django_db")
+    transactional = "transactional_db" in getattr(item, "fixturenames", ()) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if transactional and nextitem is not None:
+        with item.config.stash[blocking_manager_key].unblock():
+            restore_migration_data()

@@ -23,5 +23,11 @@ class Command(BaseCommand):
             password, source = "demo", "the default"
         with transaction.atomic():
             users = demo.seed_users(password)
+            seeded = demo.seed_governance(users)
         names = ", ".join(users)
         self.stdout.write(f"Demo users: {names}. Password from {source}: {password!r}.")
+        states = ", ".join(f"{i.title} ({i.get_status_display()})" for i in seeded["introductions"])
+        self.stdout.write(
+            f"Guidance {seeded['guidance'].reference}, device {seeded['device'].name}; "
+            f"introductions added: {states or 'none (already there)'}."
+        )

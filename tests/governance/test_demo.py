@@ -1,0 +1,63 @@
+"""seed_demo's governance data: IPG366 with its rule set, a device, introductions in states."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from governance.models import Device, Guidance, Introduction, Organisation, Transition
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_adds_ipg366_a_device_and_introductions_in_several_states(capsys):
+    call_command("seed_demo")
+
+    guidance = Guidance.objects.get(reference="IPG366")
+    assert (guidance.recommendation, guidance.supersedes, guidance.ruleset.name) == (
+        "special",
+        "IPG183",
+        "IPG366",
+    )
+    assert Device.objects.count() == 1
+    statuses = set(Introduction.objects.values_list("status", flat=True))
+    assert statuses >= {"draft", "submitted", "under_review", "changes_requested", "rejected"}
+    organisation = Organisation.objects.get(ods_code="DEFAULT")
+    assert set(organisation.members.values_list("username", flat=True)) == {
+        "clinician",
+        "clinician2",
+        "lead",
+        "lead2",
+        "admin",
+    }
+    rejected = Introduction.objects.get(status="rejected")
+    assert list(
+        Transition.objects.filter(introduction=rejected).values_list("action", flat=True)
+    ) == [
+        "submit",
+        "start_review",
+        "reject",
+    ]
+    assert "IPG366" in capsys.readouterr().out
+
+
+def test_seed_demo_twice_keeps_what_is_there(capsys):
+    call_command("seed_demo")
+    counts = (Introduction.objects.count(), Transition.objects.count(), Guidance.history.count())
+
+    call_command("seed_demo")
+
+    assert (
+        Introduction.objects.count(),
+        Transition.objects.count(),
+        Guidance.history.count(),
+    ) == counts
+
+
+def test_seed_demo_approves_one_with_conditions_once_assessments_are_signed_off(signed_off, capsys):
+    call_command("seed_demo")
+
+    approved = Introduction.objects.get(status="approved")
+    assert approved.conditions.count() == 2
+    assert approved.reviews.count() == 2
+    assert Transition.objects.filter(introduction=approved).last().actor.username == "lead2"
