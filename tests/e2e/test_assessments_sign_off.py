@@ -1,0 +1,187 @@
+"""In a real browser: a clinician completes the equality assessment with one negative impact
+(the form reveals and asks for its mitigation) and the sustainability assessment; a governance
+lead signs both off; approval, refused until then, succeeds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from governance import roles, services
+from governance.assessment_models import Characteristic, EqualityAssessment
+from governance.models import Introduction
+from governance.workflow import Status
+from tests.e2e.conftest import describe
+from tests.factories import PASSWORD, GuidanceFactory, UserFactory, default_organisation
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Screenshots for people to look at: set ASSESSMENT_SCREENSHOTS to a folder to keep them.
+SCREENSHOTS = os.environ.get("ASSESSMENT_SCREENSHOTS")
+
+
+def screenshot(page, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+
+
+def assert_accessible(page, axe_violations) -> None:
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+
+@pytest.fixture
+def introduction() -> Introduction:
+    """An application under review that meets every approval guard but the assessments:
+    NICE special arrangements (so consent and audit plans), a coding rule set, a monitoring
+    plan. Built through the services, as the app would."""
+    organisation = default_organisation()
+    clinician = UserFactory(
+        username="clinician", first_name="Clare", last_name="Morgan", roles=[roles.CLINICIAN]
+    )
+    lead = UserFactory(username="lead", first_name="Priya", last_name="Shah", roles=[roles.LEAD])
+    organisation.members.add(clinician, lead)
+    introduction = services.introduction_create(
+        actor=clinician,
+        organisation=organisation,
+        guidance=GuidanceFactory(reference="IPG366", recommendation="special"),
+        title="Non-rigid stabilisation of the lumbar spine",
+        department="Spinal surgery",
+        consent_arrangements="NICE patient information; two-stage consent.",
+        audit_plan="Every case in the local audit; PROMs to 24 months.",
+        first_review_after_cases=5,
+        review_interval_months=6,
+        cusum_p0=0.1,
+        cusum_p1=0.2,
+        cusum_h=3.5,
+    )
+    services.introduction_transition(introduction=introduction, action="submit", actor=clinician)
+    services.introduction_transition(introduction=introduction, action="start_review", actor=lead)
+    return introduction
+
+
+def sign_out(page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+
+
+def test_a_clinician_completes_the_assessments_and_a_lead_signs_them_off_and_approves(
+    page, sign_in, axe_violations, introduction
+):
+    detail = f"/introductions/{introduction.pk}/"
+
+    # The clinician opens the equality assessment from the introduction page.
+    sign_in("clinician", PASSWORD)
+    page.goto(detail)
+    assessments = page.locator("#assessments").locator("xpath=..")
+    assert "Not started" in page.get_by_test_id("assessment-equality").inner_text()
+    page.get_by_role("link", name="Equality impact assessment").click()
+    assert page.get_by_role("heading", name="Equality impact assessment", level=1).is_visible()
+    assert_accessible(page, axe_violations)
+    screenshot(page, "equality-form")
+
+    for characteristic in Characteristic.labels:
+        group = page.get_by_role("group", name=characteristic, exact=True)
+        group.get_by_label("Neutral", exact=True).check()
+        group.get_by_label("Evidence", exact=True).fill(
+            f"Referral audit: no difference by {characteristic}."
+        )
+    pregnancy = page.get_by_role("group", name="Pregnancy and maternity", exact=True)
+    mitigation = pregnancy.get_by_label("How will the negative impact be mitigated?")
+    assert not mitigation.is_visible()
+    pregnancy.get_by_label("Negative", exact=True).check()
+    assert mitigation.is_visible()  # NHS.UK radios: the negative impact reveals its mitigation
+    page.get_by_label("Health inequalities").fill("Uptake monitored by deprivation quintile.")
+    page.get_by_label("Accessible information").fill("Easy read leaflet; interpreters booked.")
+    page.get_by_label("Public Sector Equality Duty").fill("Equal access; uptake monitored.")
+    page.get_by_label("No major change needed").check()
+    page.get_by_role("button", name="Save assessment").click()
+
+    # Saved without the mitigation: the form asks for it, linked from the error summary.
+    summary = page.locator(".nhsuk-error-summary")
+    assert summary.is_visible()
+    assert "Pregnancy and maternity: enter how the negative impact will be mitigated" in (
+        summary.inner_text()
+    )
+    assert_accessible(page, axe_violations)
+    screenshot(page, "equality-form-error")
+    summary.get_by_role("link").first.click()
+    mitigation = page.get_by_label("How will the negative impact be mitigated?").locator(
+        "visible=true"
+    )
+    assert mitigation.evaluate("element => element === document.activeElement")
+    mitigation.fill("Pregnancy test before fluoroscopy; the procedure is deferred if positive.")
+    page.get_by_role("button", name="Save assessment").click()
+
+    assert "The equality impact assessment has been saved" in page.locator("main").inner_text()
+    assert "Waiting for sign-off" in page.get_by_test_id("equality-state").inner_text()
+    assert_accessible(page, axe_violations)
+    screenshot(page, "summary-completed")
+
+    # The sustainability assessment, from the summary page.
+    page.get_by_role("link", name="Start the sustainability assessment").click()
+    for label, answer in [
+        ("Single-use items", "One implant kit a case."),
+        ("Reusable items", "Two instrument trays."),
+        ("Decontamination", "Two extra trays through sterile services a case."),
+        ("Waste", "Packaging, mostly recyclable."),
+        ("Energy", "About two minutes of fluoroscopy."),
+        ("Theatre time and length of stay", "90 minutes against 150 for fusion."),
+        ("Travel", "Follow-up at 3 months by video."),
+        ("Estimated kgCO2e per case (optional)", "182.5"),
+        ("Mitigations", "Reusable trays; video follow-up."),
+    ]:
+        page.get_by_label(label, exact=True).fill(answer)
+    page.get_by_role("group", name="Does the supplier have a carbon reduction plan?").get_by_label(
+        "Yes"
+    ).check()
+    page.get_by_role("group", name="Overall rating").get_by_label("Neutral", exact=True).check()
+    assert_accessible(page, axe_violations)
+    screenshot(page, "sustainability-form")
+    page.get_by_role("button", name="Save assessment").click()
+    assert "Waiting for sign-off" in (page.get_by_test_id("sustainability-state").inner_text())
+    sign_out(page)
+
+    # The lead cannot approve yet: the page says the assessments are not signed off.
+    sign_in("lead", PASSWORD)
+    page.goto(detail)
+    screenshot(page, "introduction-page")
+    assert_accessible(page, axe_violations)  # with the assessments' status on it
+    blocked = page.get_by_test_id("blocked-approve")
+    assert "equality impact assessment" in blocked.inner_text().lower()
+    assert "sustainability assessment" in blocked.inner_text().lower()
+
+    for name, kind in [
+        ("Equality impact assessment", "equality"),
+        ("Sustainability assessment", "sustainability"),
+    ]:
+        page.goto(detail)
+        item = page.get_by_test_id(f"assessment-{kind}")
+        assert "Next: read it and sign it off" in item.inner_text()
+        item.get_by_role("link", name=name).click()
+        assert page.get_by_role("heading", name=f"Sign off the {name.lower()}").is_visible()
+        assert_accessible(page, axe_violations)
+        screenshot(page, f"sign-off-{kind}")
+        page.get_by_label("Comments (optional)").fill("Reviewed at committee")
+        page.get_by_role("button", name="Sign off").click()
+        assert f"The {name.lower()} has been signed off" in page.locator("main").inner_text()
+    assert_accessible(page, axe_violations)
+    screenshot(page, "summary-signed-off")
+
+    # Approval now succeeds, through the approve page.
+    page.goto(detail)
+    assert assessments.get_by_text("Signed off", exact=True).count() == 2
+    assert page.get_by_test_id("blocked-approve").count() == 0
+    page.goto(f"/introductions/{introduction.pk}/actions/approve/")
+    page.get_by_label("Reason for approval (optional)").fill("Clinical governance committee")
+    page.get_by_role("button", name="Approve", exact=True).click()
+
+    assert "The introduction has been approved" in page.locator("main").inner_text()
+    introduction.refresh_from_db()
+    assert introduction.status == Status.APPROVED
+    assessment = EqualityAssessment.objects.get(introduction=introduction)
+    assert assessment.pregnancy_maternity_impact == "negative"
+    assert assessment.signed_off_by.username == "lead"
