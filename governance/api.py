@@ -34,7 +34,6 @@ from governance.serializers import (
     ConflictSerializer,
     GuidanceSerializer,
     HistoryEntrySerializer,
-    HistoryPageSerializer,
     IntroductionDetailSerializer,
     IntroductionSerializer,
     IntroductionUpdateSerializer,
@@ -121,7 +120,9 @@ HISTORY_FILTERS = [
     ),
 ]
 HISTORY_PAGING = [
-    OpenApiParameter("cursor", str, description="From a previous page's `next`."),
+    OpenApiParameter(
+        "cursor", str, description='From the `Link: <...>; rel="next"` header of a page.'
+    ),
     OpenApiParameter("limit", int, description=f"Entries a page, 1-{audit.MAX_LIMIT} (50)."),
 ]
 CSV_RESPONSE = {
@@ -153,12 +154,10 @@ class HistoryResponseMixin:
         next_url = (
             replace_query_param(url, "cursor", page.next_cursor) if page.next_cursor else None
         )
-        return Response(
-            {
-                "next": next_url,
-                "results": HistoryEntrySerializer(page.entries, many=True).data,
-            }
-        )
+        # SPEC section 4: the body is the list of changes; the next page, when there is one,
+        # is in a Link header (RFC 8288), as GitHub's API does.
+        headers = {"Link": f'<{next_url}>; rel="next"'} if next_url else None
+        return Response(HistoryEntrySerializer(page.entries, many=True).data, headers=headers)
 
     def history_export(self, request: Request, filters: audit.HistoryFilter):
         # Check the permission now: inside the stream it would be too late for a 403.
@@ -282,9 +281,10 @@ class IntroductionViewSet(
 
     @extend_schema(
         parameters=HISTORY_FILTERS + HISTORY_PAGING,
-        responses={200: HistoryPageSerializer, **ERRORS},
+        responses={200: HistoryEntrySerializer(many=True), **ERRORS},
         description="Field-level changes of the introduction and what hangs off it, newest "
-        "first, in pages (follow `next`). Governance leads and administrators.",
+        'first, in pages (follow the `Link` header\'s rel="next"). Governance leads and '
+        "administrators.",
     )
     @action(detail=True, methods=["get"], pagination_class=None)
     def history(self, request: Request, pk: str | None = None) -> Response:
@@ -315,7 +315,7 @@ class HistoryView(DomainErrorMixin, HistoryResponseMixin, APIView):
             *HISTORY_FILTERS,
             *HISTORY_PAGING,
         ],
-        responses={200: HistoryPageSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        responses={200: HistoryEntrySerializer(many=True), 400: ERRORS[400], 403: ERRORS[403]},
     )
     def get(self, request: Request) -> Response:
         return self.history_response(request, audit.HistoryFilter.from_params(request.query_params))

@@ -336,8 +336,3 @@ class HistoryEntrySerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=list(audit.TYPE_LABELS.items()))
     reason = serializers.CharField(allow_blank=True)
     changes = ChangeSerializer(many=True)
-
-
-class HistoryPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True, help_text="The next (older) page, or null.")
-    results = HistoryEntrySerializer(many=True)
