@@ -13,9 +13,9 @@ from governance import roles, workflow
 from tests.e2e.conftest import describe
 from tests.factories import PASSWORD, GuidanceFactory, UserFactory, default_organisation
 
-# serialized_rollback: the roles, the default organisation and the IPG366 rule set come from
-# data migrations, which a transactional test's flush would otherwise take away.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The roles, the default organisation and the IPG366 rule set come from data migrations;
+# tests/conftest.py puts them back after every transactional test's flush.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 IPG366 = "Non-rigid stabilisation techniques for the treatment of low back pain"
 

@@ -18,7 +18,7 @@ from governance.models import Introduction, Transition
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 
@@ -85,7 +85,7 @@ def test_of_two_racing_decisions_exactly_one_wins(
         def run():
             start.wait(5)
             return services.introduction_transition(
-                introduction=introduction, action=action, actor=actor
+                introduction=introduction, action=action, actor=actor, reason=f"Racing {action}"
             )
 
         return run
