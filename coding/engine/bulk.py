@@ -26,14 +26,24 @@ from typing import Any, NamedTuple, TextIO
 
 from .catalogue import Catalogue
 from .errors import ContextError, UsageError
-from .linter import ERROR, MAX_CODES, Issue, Result, validate
-from .ruleset import Context, RuleSet
+from .linter import (
+    ERROR,
+    MAX_CODES,
+    Issue,
+    Result,
+    _in_order,
+    _json_name,
+    _unknown_json,
+    _validate_full,
+)
+from .ruleset import Context, ContextPlan, RuleSet
 
 CSV_COLUMNS = ("episode_id", "valid", "codes", "suggested", "rules")
 FORMATS = ("jsonl", "csv")
 _OPERTN = re.compile(r"opertn_(\d{2})")
 _EMPTY_CELLS = frozenset({"", "-", "&"})  # HES: "-" no operation, "&" not known
 _CONTEXT_CACHE_SIZE = 4096
+_PLANS_SIZE = 4096
 # Extracts repeat the same sequences: a distinct (codes, context) is validated and serialised
 # once while it stays in this bounded memo, so memory stays constant whatever the file's size.
 MEMO_SIZE = 8192
@@ -186,6 +196,48 @@ def _payload(result: Result, jsonl: bool) -> Any:
     )
 
 
+_Done = tuple[bool, Any, "list[str] | tuple[str, ...]"]  # (valid, payload, rules) of a row
+_UNKNOWN_RULES = ("unknown-code",)
+
+
+def _fast_done(
+    codes: list[str], ruleset: RuleSet, plan: ContextPlan, catalogue: Catalogue, jsonl: bool
+) -> _Done | None:
+    """What validate() then _payload() give for a row already coded right (linter._in_order),
+    built straight from the codes; None when the full path must judge the row."""
+    fast = _in_order(codes, ruleset, plan, catalogue._titles)
+    if fast is None:
+        return None
+    return _fast_payload(fast[0], fast[1], jsonl, catalogue.full, _json_tail(ruleset))
+
+
+def _json_tail(ruleset: RuleSet) -> str:
+    """The end of every JSON result line of a rule set."""
+    return f'"ruleset": {_json_name(ruleset.name)}, "ruleset_version": {ruleset.version}}}\n'
+
+
+def _fast_payload(
+    out: list[str], unknown: list[int] | None, jsonl: bool, full: bool, tail: str
+) -> _Done:
+    """The (valid, payload, rules) of a sequence needing no fix, whose only issues are the
+    unknown-code ones at `unknown` (Result.to_json() and _payload() give the same text)."""
+    valid = unknown is None or not full
+    rules = () if unknown is None else _UNKNOWN_RULES
+    if not jsonl:
+        joined = " ".join(out)
+        return valid, ("true" if valid else "false", joined, joined, " ".join(rules)), rules
+    codes_json = '["' + '", "'.join(out) + '"]'
+    if unknown is None:
+        issues = ""
+    else:
+        issues = ", ".join([_unknown_json(p, out[p - 1], full) for p in unknown])
+    payload = (
+        f'"valid": {"true" if valid else "false"}, "codes": {codes_json}, '
+        f'"issues": [{issues}], "suggested": {codes_json}, {tail}'
+    )
+    return valid, payload, rules
+
+
 def run_bulk(
     infile: TextIO | Iterable[str],
     outfile: TextIO,
@@ -211,19 +263,37 @@ def run_bulk(
         writer = csv.writer(outfile, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
     jsonl = writer is None
+    plan_of = ruleset.plan
+    full = catalogue.full
+    tail = _json_tail(ruleset)
+    titles = catalogue._titles
+    # Context plans by context cells as given (each names one context throughout a run).
+    plans: dict[tuple[str, str, str], ContextPlan] = {}
     # Least recently used results, by (codes as given, context cells as given).
-    memo: OrderedDict[tuple[tuple[str, ...], tuple[str, str, str]], tuple[bool, Any, list[str]]]
-    memo = OrderedDict()
+    memo: OrderedDict[tuple[tuple[str, ...], tuple[str, str, str]], _Done] = OrderedDict()
     valid_rows = invalid_rows = row_errors = pending = 0
     for line, episode_id, codes, context_key, context, error in rows:
         if error is None:
-            key = (tuple(codes), context_key)
-            done = memo.get(key)
-            if done is not None:
-                memo.move_to_end(key)
+            if memo_size:
+                key = (tuple(codes), context_key)
+                done = memo.get(key)
+                if done is not None:
+                    memo.move_to_end(key)
             else:
-                result = validate(codes, ruleset=ruleset, context=context, catalogue=catalogue)
-                done = (result.valid, _payload(result, jsonl), result.rules)
+                done = None
+            if done is None:
+                plan = plans.get(context_key)
+                if plan is None:
+                    if len(plans) >= _PLANS_SIZE:
+                        plans.clear()
+                    plan = plans[context_key] = plan_of(context)
+                fast = _in_order(codes, ruleset, plan, titles)
+                if fast is not None:
+                    done = _fast_payload(fast[0], fast[1], jsonl, full, tail)
+                else:
+                    # validate() without its own try of the fast path, which just failed.
+                    result = _validate_full(codes, ruleset, context, catalogue)
+                    done = (result.valid, _payload(result, jsonl), result.rules)
                 if memo_size:
                     memo[key] = done
                     if len(memo) > memo_size:

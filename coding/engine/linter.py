@@ -29,7 +29,7 @@ image-control slot, and rebuilds the sequence with every fix applied. How it rea
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -220,8 +220,116 @@ def validate(
         raise UsageError(
             f"{len(codes)} codes: an episode holds at most {MAX_CODES} (OPERTN_01 to OPERTN_24)"
         )
-    # One pass: normalise, look up, and split into blocks. Bulk runs call this once a row, so
-    # the loop keeps to locals and cached lookups.
+    fast = _in_order(codes, ruleset, ruleset.plan(context), catalogue._titles)
+    if fast is None:
+        return _validate_full(codes, ruleset, context, catalogue)
+    out, unknown = fast
+    if unknown is None:
+        return Result(True, out, [], out.copy(), ruleset.name, ruleset.version)
+    full = catalogue.full
+    issues = [_unknown(position, out[position - 1], full) for position in unknown]
+    return Result(not full, out, issues, out.copy(), ruleset.name, ruleset.version)
+
+
+def _in_order(
+    codes: Sequence[str], ruleset: RuleSet, plan: ContextPlan, titles: Mapping[str, str]
+) -> tuple[list[str], list[int] | None] | None:
+    """The fast path for the usual episode, already coded right: the normalised codes and the
+    1-based positions of those missing from the catalogue (None when there are none), when
+    the sequence needs no fix at all, so its only possible issues are unknown-code; None when
+    the full path must judge it.
+
+    It accepts exactly the sequences on which _validate_full() reports nothing but
+    unknown-code and suggests the codes unchanged: blocks `main [V55] [Y53] [others...]`,
+    the first main code a rule set procedure, V55 directly after a spinal operation (which
+    must have one) and right for a known count, Y53 directly after the main code or its V55,
+    right for a named method, not on an open or unguided case, and present after a procedure
+    code when the case needs it; a site code when the rule set asks for one."""
+    entries = ruleset._entries
+    governed = ruleset._procedures
+    # A V55 (Y53) code is right for a known count (a named method) when it is the rule set's
+    # code for it or, when the rule set has none, a code the rule set gives no other meaning.
+    levels, expected_levels = plan.levels, plan.expected_levels
+    check_levels = levels is not None
+    levels_meaning = ruleset._levels_meaning if expected_levels is None else None
+    method, expected_method = plan.method, plan.expected_method
+    check_method = method in METHODS
+    method_meaning = ruleset._approach_meaning if expected_method is None else None
+    method_allowed = not plan.unexpected
+    method_needed = plan.needs_method
+    out: list[str] = []
+    add = out.append
+    unknown: list[int] | None = None
+    # 0: before the first main code; 1: right after a main code; 2: after its V55;
+    # 3: after its Y53; 4: after any other code of the block.
+    state = 0
+    spinal = has_levels = needs_method = has_site = False
+    for raw in codes:
+        try:
+            entry = entries[raw]
+        except KeyError:
+            entry = ruleset._entry(raw)
+        except TypeError:  # unhashable: not a code
+            return None
+        if not entry:
+            return None
+        code, kind = entry
+        add(code)
+        if code not in titles:
+            if unknown is None:
+                unknown = [len(out)]
+            else:
+                unknown.append(len(out))
+        if kind in _MAIN:
+            if state == 0:
+                if code not in governed:
+                    return None
+            elif needs_method or (spinal and not has_levels):
+                return None
+            spinal = kind == SPINAL
+            has_levels = False
+            needs_method = method_needed and code in governed
+            state = 1
+        elif kind == LEVELS:
+            if state != 1 or not spinal:
+                return None
+            if (
+                check_levels
+                and code != expected_levels
+                and (levels_meaning is None or levels_meaning.get(code, levels) != levels)
+            ):
+                return None
+            has_levels = True
+            state = 2
+        elif kind == APPROACH:
+            if state == 0 or state > 2 or not method_allowed:
+                return None
+            if (
+                check_method
+                and code != expected_method
+                and (method_meaning is None or method_meaning.get(code, method) != method)
+            ):
+                return None
+            needs_method = False
+            state = 3
+        else:
+            if state == 0:
+                return None
+            if kind == SITE:
+                has_site = True
+            state = 4
+    if state == 0 or needs_method or (spinal and not has_levels):
+        return None
+    if not has_site and ruleset.site_chapter is not None:
+        return None
+    return out, unknown
+
+
+def _validate_full(
+    codes: Sequence[str], ruleset: RuleSet, context: Context, catalogue: Catalogue
+) -> Result:
+    """validate() for any sequence: every rule, every fix."""
+    # One pass: normalise, look up, and split into blocks.
     titles = catalogue._titles
     full = catalogue.full
     entries = ruleset._entries
@@ -332,6 +440,21 @@ def _unknown(position: int, code: str, full: bool) -> Issue:
             _UNKNOWN.clear()
         issue = _UNKNOWN[key] = _make_unknown(position, code, full)
     return issue
+
+
+# The JSON text of each unknown-code issue, for the bulk fast path.
+_UNKNOWN_JSON: dict[tuple[int, str, bool], str] = {}
+
+
+def _unknown_json(position: int, code: str, full: bool) -> str:
+    """`json.dumps(_unknown(position, code, full).to_dict())`, cached."""
+    key = (position, code, full)
+    text = _UNKNOWN_JSON.get(key)
+    if text is None:
+        if len(_UNKNOWN_JSON) >= _UNKNOWN_SIZE:
+            _UNKNOWN_JSON.clear()
+        text = _UNKNOWN_JSON[key] = json.dumps(_make_unknown(position, code, full).to_dict())
+    return text
 
 
 def _make_unknown(position: int, code: str, full: bool) -> Issue:
