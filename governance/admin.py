@@ -48,7 +48,14 @@ class HistoryAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnlyHistoryAdmin(HistoryAdmin):
+class ReadOnlyScopedMixin:
+    """Records written only by services: shown, never added, changed or deleted here, and
+    limited to the viewer's organisations unless they are a superuser."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        # Administrators hold `rules` permissions (governance/permissions.py), not model ones.
+        return self.has_view_permission(request)
+
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
@@ -64,6 +71,10 @@ class ReadOnlyHistoryAdmin(HistoryAdmin):
             return queryset
         field = "organisation_id" if self.model is Introduction else "introduction__organisation_id"
         return queryset.filter(**{f"{field}__in": organisation_ids(request.user)})
+
+
+class ReadOnlyHistoryAdmin(ReadOnlyScopedMixin, HistoryAdmin):
+    pass
 
 
 class MembershipInline(admin.TabularInline):
@@ -127,25 +138,7 @@ class ReviewAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(Transition)
-class TransitionAdmin(admin.ModelAdmin):
+class TransitionAdmin(ReadOnlyScopedMixin, admin.ModelAdmin):
     list_display = ["introduction", "action", "from_status", "to_status", "actor", "at"]
     list_filter = ["action"]
     list_select_related = ["introduction", "actor"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request: HttpRequest):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(introduction__organisation_id__in=organisation_ids(request.user))
