@@ -3,8 +3,6 @@ code catalogue. Views translate HTTP; coding.services does the work."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -29,22 +27,13 @@ from coding.serializers import (
     RuleSetVersionSerializer,
     ValidateRequestSerializer,
 )
-from governance import roles
+from governance.http import HasRole
 
 BAD_REQUEST = OpenApiResponse(
     description="A malformed request: DRF field errors, e.g. "
     '{"codes": ["25 codes: an episode holds at most 24 ..."]} or '
     '{"context": {"approach": ["\\"keyhole\\" is not a valid choice."]}}'
 )
-
-
-class HasRole(permissions.BasePermission):
-    """Signed in with one of the three roles: a user without a role reaches nothing."""
-
-    message = "You need the Clinician, Governance lead or Administrator role."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return bool(roles.roles_of(request.user))
 
 
 PERMISSIONS = [permissions.IsAuthenticated, HasRole]

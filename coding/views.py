@@ -20,6 +20,8 @@ from coding.errors import CodingError
 from coding.forms import CheckCodingForm
 from coding.models import CatalogueRelease, Code, RuleSet
 from governance import roles
+from governance.http import refuses
+from governance.permissions import require
 
 # The rules in plain words, for people who have not read SPEC section 3.
 RULE_LABELS = {
@@ -166,12 +168,12 @@ def _kept(codes: list[str], suggested: list[str]) -> set[int]:
 
 
 @require_http_methods(["GET", "POST"])
+@refuses
 def check(request: HttpRequest) -> HttpResponse:
     """Codes and context in; the issues against each code's position, and the suggested
     sequence with one button to use it. htmx swaps the form and result in place; without
     JavaScript the same form posts the whole page."""
-    if not roles.roles_of(request.user):
-        raise PermissionDenied("You need a role to check coding.")
+    require("governance.use", request.user)
     result = None
     if request.method == "POST":
         form = CheckCodingForm(request.POST)

@@ -8,5 +8,4 @@ urlpatterns = [
     path("v1/auth/token/", ObtainAuthToken.as_view(), name="api-token"),
     path("v1/", include("coding.api_urls")),
     path("v1/", include("governance.api_urls")),
-    path("v1/", include("governance.assessment_api_urls")),
 ]

@@ -150,7 +150,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
     # Reviews due and overdue: flagged, and the governance leads e-mailed once per review.
     "governance-flag-reviews-due": {
-        "task": "governance.tasks.flag_reviews_due",
+        "task": "governance.introductions.tasks.flag_reviews_due",
         "schedule": crontab(hour=6, minute=30),
     },
     # Catches up stored codings a lost revalidation message left on an older rule-set version.

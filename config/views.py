@@ -42,7 +42,7 @@ class SignInView(auth_views.LoginView):
 def home(request: HttpRequest) -> HttpResponse:
     """Each role's home page. Sections are filled by the apps through `home_sections`."""
     user_roles = roles.roles_of(request.user)
-    from governance.home import home_sections
+    from governance.home.sections import home_sections
 
     return render(
         request,

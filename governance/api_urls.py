@@ -1,18 +1,10 @@
-"""Governance API routes, mounted under /api/v1/ by config/api_urls.py."""
+"""The governance API under /api/v1/ (config/api_urls.py): each feature's routes."""
 
-from django.urls import path
-from rest_framework.routers import SimpleRouter
-
-from governance import api
-
-router = SimpleRouter()
-router.register("guidance", api.GuidanceViewSet, basename="guidance")
-router.register("introductions", api.IntroductionViewSet, basename="introduction")
-router.register("conditions", api.ConditionViewSet, basename="condition")
-router.register("reviews", api.ReviewViewSet, basename="review")
+from django.urls import include, path
 
 urlpatterns = [
-    path("history/", api.HistoryView.as_view(), name="history"),
-    path("history/export/", api.HistoryExportView.as_view(), name="history-export"),
-    *router.urls,
+    path("", include("governance.organisations.api_urls")),
+    path("", include("governance.audit.api_urls")),
+    path("", include("governance.introductions.api_urls")),
+    path("", include("governance.assessments.api_urls")),
 ]

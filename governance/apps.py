@@ -6,8 +6,9 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self) -> None:
-        from governance import audit, signals  # noqa: F401  (signals connects the receivers)
-        from governance.assessment_models import EqualityAssessment, SustainabilityAssessment
-
-        audit.track(EqualityAssessment)
-        audit.track(SustainabilityAssessment)
+        # Each feature registers its permissions (rules) and receivers when imported.
+        from governance.assessments import permissions as _assessments  # noqa: F401
+        from governance.audit import permissions as _audit  # noqa: F401
+        from governance.introductions import permissions as _introductions  # noqa: F401
+        from governance.organisations import permissions as _organisations  # noqa: F401
+        from governance.organisations import signals as _signals  # noqa: F401

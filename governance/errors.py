@@ -1,7 +1,8 @@
 """Domain errors raised by governance services, one module for all of them.
 
-Services raise these; the API (governance/api.py, `DomainErrorMixin`) and the pages translate
-them: NotPermitted -> 403, InvalidTransition, PreconditionsUnmet and Concurrency -> 409.
+Services raise these; the API and the pages translate (governance/http.py:
+`DomainErrorMixin`, `refuses`): NotPermitted -> 403, InvalidTransition, PreconditionsUnmet
+and Concurrency -> 409.
 Bad input is not a domain error: services raise Django's `ValidationError({field: [...]})`.
 """
 

@@ -1,36 +1,41 @@
-"""Who may see and do what, per object: organisation scoping and `rules` predicates.
+"""Who may see and do what: organisation scoping, and permissions made from refusals.
 
 Roles (governance/roles.py) apply only within the organisations a user belongs to: an
 introduction, and everything hanging off it, is visible only to members of its organisation
-who hold a role. Workflow actions are decided by governance/workflow.py (`refusal`), which uses
-`is_member_of` from here.
+who hold a role.
 
-Permissions registered with `rules` (checked with `user.has_perm(name, obj)`):
-  governance.create_introduction        a clinician or governance lead
-  governance.read_introduction (obj)    a member with any role
-  governance.edit_introduction (obj)    the applicant, with a clinical role, while editable
-  governance.read_history (obj or None) a governance lead or administrator (member, for obj)
+Each permission has one home: a *refusal* function, `refusal(user, obj) -> str | None`, that
+says in words why the user may not (None when they may). The feature that owns the permission
+registers it here with `add_perm`, which makes the `rules` predicate from the refusal; the
+service calls `require` (NotPermitted with the same words, a 403); pages and templates ask
+`user.has_perm(name, obj)` to draw a link, and show the refusal's message when they refuse.
+One condition and one message, whoever asks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import rules
-from django.core.exceptions import ValidationError
 
 from governance import roles
+from governance.errors import NotPermitted
+
+Refusal = Callable[[Any, Any], "str | None"]
+
+NOT_A_MEMBER = "You are not a member of the organisation this introduction belongs to."
+NO_ROLE = "You need a role to use this service: ask an administrator for one."
 
 
 def organisation_ids(user) -> frozenset[int]:
-    """Ids of the organisations the user belongs to; read once and kept on the user object."""
+    """Ids of the organisations the user belongs to; read once and kept on the user object
+    (through the `memberships` relation, so this module imports no model)."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()
     cached = getattr(user, "_organisation_ids", None)
     if cached is None:
-        from governance.models import Membership
-
-        cached = frozenset(
-            Membership.objects.filter(user_id=user.pk).values_list("organisation_id", flat=True)
-        )
+        cached = frozenset(user.memberships.values_list("organisation_id", flat=True))
         user._organisation_ids = cached
     return cached
 
@@ -44,81 +49,68 @@ def is_member_of(user, organisation_id: int | None) -> bool:
     return organisation_id is not None and organisation_id in organisation_ids(user)
 
 
-def organisation_of(user, ods_code: str | None = None):
-    """The organisation a new introduction by `user` belongs to.
-
-    With an ODS code: that organisation, which the user must belong to. Without: the user's
-    only organisation. Errors name the `organisation` field, so the API answers 400.
-    """
-    from governance.models import Organisation
-
-    mine = Organisation.objects.filter(pk__in=organisation_ids(user))
-    if ods_code is not None and str(ods_code).strip():
-        code = str(ods_code).strip().upper()
-        try:
-            return mine.get(ods_code=code)
-        except Organisation.DoesNotExist:
-            raise ValidationError(
-                {"organisation": [f"You do not belong to an organisation with ODS code {code}."]}
-            ) from None
-    found = list(mine[:2])
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise ValidationError({"organisation": ["You do not belong to any organisation."]})
-    raise ValidationError(
-        {"organisation": ["You belong to several organisations: give the ODS code of one."]}
-    )
-
-
-def _organisation_id_of(obj) -> int | None:
-    """The organisation of an introduction or of anything with an `introduction`."""
+def organisation_id_of(obj) -> int | None:
+    """The organisation of an introduction, or of anything with an `introduction`."""
     if hasattr(obj, "organisation_id"):
         return obj.organisation_id
     introduction = getattr(obj, "introduction", None)
     return getattr(introduction, "organisation_id", None)
 
 
+def membership_refusal(user, obj) -> str | None:
+    """Why `user` may not touch `obj` (an introduction or what hangs off one): not a member."""
+    if obj is None or not is_member_of(user, organisation_id_of(obj)):
+        return NOT_A_MEMBER
+    return None
+
+
 @rules.predicate
 def is_member(user, obj) -> bool:
-    return obj is not None and is_member_of(user, _organisation_id_of(obj))
-
-
-@rules.predicate
-def is_applicant(user, introduction) -> bool:
-    return introduction is not None and introduction.applicant_id == user.pk
-
-
-@rules.predicate
-def is_editable(user, introduction) -> bool:
-    return introduction is not None and introduction.is_editable
+    return membership_refusal(user, obj) is None
 
 
 has_any_role = roles.is_clinician | roles.is_lead | roles.is_admin
-can_create_introduction = roles.is_clinical
-can_read_introduction = is_member & has_any_role
-can_edit_introduction = is_member & is_applicant & roles.is_clinical & is_editable
 
 
-@rules.predicate
-def can_read_history(user, obj=None) -> bool:
-    # Without an object: the role alone (the audit page); with one: also a member.
-    if not (roles.is_lead(user) or roles.is_admin(user)):
-        return False
-    return obj is None or is_member(user, obj)
+def role_refusal(user, obj=None) -> str | None:
+    """Why `user` may use nothing at all: no role."""
+    return None if has_any_role(user) else NO_ROLE
 
 
-rules.add_perm("governance.create_introduction", can_create_introduction)
-rules.add_perm("governance.read_introduction", can_read_introduction)
-rules.add_perm("governance.edit_introduction", can_edit_introduction)
-rules.add_perm("governance.read_history", can_read_history)
+# --- permissions made from refusals ----------------------------------------------------------
 
-# The Django admin asks for model permissions without an object. Administrators manage the
-# reference data there (organisations and their members, guidance, devices) and read the rest;
-# nobody deletes through it except a membership.
-for _model in ("organisation", "membership", "guidance", "device"):
-    for _verb in ("view", "add", "change"):
-        rules.add_perm(f"governance.{_verb}_{_model}", roles.is_admin)
-rules.add_perm("governance.delete_membership", roles.is_admin)
-for _model in ("introduction", "condition", "review", "transition"):
-    rules.add_perm(f"governance.view_{_model}", roles.is_admin)
+REFUSALS: dict[str, Refusal] = {}
+
+
+def predicate(refusal: Refusal) -> rules.Predicate:
+    """The `rules` predicate that holds exactly when `refusal` gives no reason."""
+
+    def allowed(user, obj=None) -> bool:
+        return refusal(user, obj) is None
+
+    return rules.predicate(allowed, name=refusal.__name__.removesuffix("_refusal"))
+
+
+def add_perm(name: str, refusal: Refusal) -> rules.Predicate:
+    """Register the permission `name` (`user.has_perm(name, obj)`) from its refusal."""
+    REFUSALS[name] = refusal
+    allowed = predicate(refusal)
+    rules.set_perm(name, allowed)
+    return allowed
+
+
+def refusal_of(name: str, user, obj=None) -> str | None:
+    """Why `user` may not have the permission `name` on `obj`, or None."""
+    return REFUSALS[name](user, obj)
+
+
+def require(permission: str | Refusal, user, obj=None) -> None:
+    """NotPermitted (403) with the permission's own words when `user` may not. `permission` is
+    a registered name or a refusal function."""
+    refusal = REFUSALS[permission] if isinstance(permission, str) else permission
+    why = refusal(user, obj)
+    if why:
+        raise NotPermitted(why)
+
+
+add_perm("governance.use", role_refusal)

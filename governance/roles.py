@@ -42,3 +42,8 @@ def is_admin(user) -> bool:
 
 
 is_clinical = is_clinician | is_lead
+
+
+def forget_roles(user) -> None:
+    """Drop the cached role names, after the user's roles change."""
+    user.__dict__.pop("_role_names", None)

@@ -1,36 +1,10 @@
-"""Pages of the governance app (namespace `governance`)."""
+"""Pages of the governance app (namespace `governance`): each feature's pages."""
 
 from django.urls import include, path
 
-from governance import views
-
 app_name = "governance"
 urlpatterns = [
-    path("introductions/", views.introduction_list, name="introduction_list"),
-    path("introductions/new/", views.introduction_create, name="introduction_create"),
-    path("introductions/<int:pk>/", views.introduction_detail, name="introduction_detail"),
-    path("introductions/<int:pk>/edit/", views.introduction_edit, name="introduction_edit"),
-    path(
-        "introductions/<int:pk>/edit/<slug:section>/",
-        views.introduction_section,
-        name="introduction_section",
-    ),
-    path(
-        "introductions/<int:pk>/actions/<slug:action>/",
-        views.introduction_action,
-        name="introduction_action",
-    ),
-    path(
-        "introductions/<int:pk>/conditions/<int:condition_pk>/meet/",
-        views.condition_meet,
-        name="condition_meet",
-    ),
-    path(
-        "introductions/<int:pk>/reviews/<int:review_pk>/complete/",
-        views.review_complete,
-        name="review_complete",
-    ),
-    path("audit/", views.audit_history, name="audit_history"),
-    path("audit/export.csv", views.audit_history_csv, name="audit_history_csv"),
-    path("", include("governance.assessment_urls")),
+    path("", include("governance.introductions.urls")),
+    path("", include("governance.assessments.urls")),
+    path("", include("governance.audit.urls")),
 ]

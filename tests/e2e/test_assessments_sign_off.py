@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from governance import roles, services
-from governance.assessment_models import Characteristic, EqualityAssessment
+from governance import roles
+from governance.assessments.models import Characteristic, EqualityAssessment
+from governance.introductions import services
+from governance.introductions.workflow import Status
 from governance.models import Introduction
-from governance.workflow import Status
 from tests.e2e.conftest import describe
 from tests.factories import PASSWORD, GuidanceFactory, UserFactory, default_organisation
 

@@ -9,7 +9,8 @@ import pytest
 from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from governance import roles, workflow
+from governance import roles
+from governance.introductions import workflow
 from tests.e2e.conftest import describe
 from tests.factories import PASSWORD, GuidanceFactory, UserFactory, default_organisation
 

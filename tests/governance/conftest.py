@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from governance import roles, services, workflow
+from governance import roles
+from governance.introductions import services, workflow
 from tests.factories import IntroductionFactory, UserFactory, default_organisation
 
 

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 
 from governance import roles
+from governance.organisations.services import role_grant
 
 
 class Command(BaseCommand):
@@ -13,8 +13,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("username")
         parser.add_argument("role", help="Clinician, 'Governance lead' or Administrator")
+        parser.add_argument(
+            "--reason", default="", help="why, for the audit history (default: given by command)"
+        )
 
-    def handle(self, *args, username: str, role: str, **options) -> None:
+    def handle(self, *args, username: str, role: str, reason: str, **options) -> None:
         User = get_user_model()
         try:
             user = User.objects.get(username=username)
@@ -23,5 +26,10 @@ class Command(BaseCommand):
         if role not in roles.ORDER:
             allowed = ", ".join(repr(r) for r in roles.ORDER)
             raise CommandError(f"Unknown role {role!r}: use one of {allowed}.", returncode=2)
-        user.groups.add(Group.objects.get(name=role))
-        self.stdout.write(f"{username} now has the role {role}.")
+        granted = role_grant(
+            user=user, role=role, reason=reason or "Given with manage.py grant_role"
+        )
+        if granted is None:
+            self.stdout.write(f"{username} already has the role {role}.")
+        else:
+            self.stdout.write(f"{username} now has the role {role}.")

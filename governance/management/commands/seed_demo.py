@@ -5,7 +5,7 @@ import os
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from governance import demo
+from governance.demo import data as demo
 
 
 class Command(BaseCommand):

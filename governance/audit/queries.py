@@ -1,0 +1,532 @@
+"""The audit history: field-level changes of introductions and everything hanging off them.
+
+The one query service behind `GET /api/v1/introductions/{id}/history/`, `GET /api/v1/history/`,
+their CSV exports and the audit page. It reads django-simple-history's tables (one per tracked
+model, see `track`) and never writes: history rows are immutable (governance/history.py).
+
+Each entry is one historical row: when, who, which record, created/changed/deleted, why, and
+its changes as readable before/after pairs. Entries come newest first, in pages walked with a
+keyset cursor over (history_date, model, history_id), never OFFSET, so a page costs the same
+number of queries (about a dozen) and index lookups at the millionth row as at the first:
+
+    page = history_page(viewer=user, filters=HistoryFilter(introduction=42), limit=50)
+    page.entries, page.next_cursor   # pass next_cursor back for the next (older) page
+    for entry in history_all(viewer=user, filters=...): ...   # every entry, in batches
+    HistoryFilter.from_params(request.GET)  # ?user=&model=&introduction=&since=&until=
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import csv
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
+from governance.audit.permissions import read_history_refusal
+from governance.introductions.models import Condition, Introduction, IntroductionDevice, Review
+from governance.permissions import organisation_ids, require
+
+MAX_LIMIT = 500
+TYPE_LABELS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+# Not worth a line in an audit trail: the row's own id and timestamps the entry already has.
+IGNORED_FIELDS = frozenset({"id", "created_at", "updated_at"})
+
+
+@dataclass(frozen=True)
+class Tracked:
+    model: type[models.Model]
+    introduction_field: str  # the historical table's column holding the introduction's id
+    rank: int  # tie-breaker between tables in the newest-first order
+
+    @property
+    def name(self) -> str:
+        return self.model._meta.model_name
+
+    @property
+    def label(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    @property
+    def history_model(self) -> type[models.Model]:
+        return self.model.history.model
+
+
+TRACKED: dict[str, Tracked] = {}
+
+
+def track(model: type[models.Model], introduction_field: str = "introduction_id") -> None:
+    """Include a history-tracked model in the audit history of introductions.
+
+    The audit package sits above the features (DESIGN.md, "Architecture"): it tracks each
+    feature's models below, with the historical column that holds the introduction's id; keep
+    it a direct column (an index on it, history_date and history_id keeps pages fast).
+    """
+    name = model._meta.model_name
+    if name not in TRACKED:
+        TRACKED[name] = Tracked(model, introduction_field, rank=len(TRACKED))
+
+
+track(Introduction, "id")
+track(IntroductionDevice)
+track(Condition)
+track(Review)
+track(EqualityAssessment)
+track(SustainabilityAssessment)
+
+
+def record_types() -> list[tuple[str, str]]:
+    """(value, label) for the record-type filter."""
+    return [(t.name, t.label) for t in TRACKED.values()]
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    label: str
+    old: Any  # JSON-safe raw values: ids for relations, choice values, ISO dates
+    new: Any
+    old_display: str  # readable: names, choice labels, dates
+    new_display: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    user: str | None  # username; None for the system (daily jobs, migrations)
+    user_display: str
+    model: str
+    model_label: str
+    object_id: int
+    introduction_id: int | None
+    introduction_title: str
+    type: str  # "+", "~" or "-"
+    reason: str
+    changes: list[Change]
+    history_id: int
+    rank: int
+
+    @property
+    def type_label(self) -> str:
+        return TYPE_LABELS.get(self.type, self.type)
+
+    @property
+    def key(self) -> tuple[datetime, int, int]:
+        return (self.at, self.rank, self.history_id)
+
+    @property
+    def cursor(self) -> str:
+        return encode_cursor(self.key)
+
+
+@dataclass(frozen=True)
+class Page:
+    entries: list[Entry]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    introduction: int | None = None
+    user: str | None = None  # username
+    model: str | None = None  # a TRACKED name, e.g. "condition"
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # inclusive
+
+    @classmethod
+    def from_params(
+        cls, params: Mapping[str, Any], *, introduction: int | None = None
+    ) -> HistoryFilter:
+        """Read ?introduction=&user=&model=&since=&until= (empty means no filter).
+
+        Dates are ISO 8601: a date (`until` then means the end of that day) or a date-time.
+        A bad value raises ValidationError naming the parameter.
+        """
+
+        def get(name: str) -> str | None:
+            value = params.get(name)
+            if value is None:
+                return None
+            value = str(value).strip()
+            if "\x00" in value:  # PostgreSQL refuses NUL in text: a 400, not a 500
+                raise ValidationError({name: ["This value contains a NUL character."]})
+            return value or None
+
+        if introduction is None and get("introduction") is not None:
+            try:
+                introduction = int(get("introduction"))
+            except ValueError:
+                raise ValidationError(
+                    {"introduction": ["Give the introduction's number."]}
+                ) from None
+        model = get("model")
+        if model is not None and model.lower() not in TRACKED:
+            names = ", ".join(TRACKED)
+            raise ValidationError(
+                {"model": [f"Unknown record type {model!r}: use one of {names}."]}
+            )
+        since, until = _moment(get("since"), "since"), _moment(get("until"), "until", end=True)
+        if since and until and since > until:
+            raise ValidationError({"until": ["until must not be before since."]})
+        return cls(
+            introduction=introduction,
+            user=get("user"),
+            model=model.lower() if model else None,
+            since=since,
+            until=until,
+        )
+
+
+def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | None:
+    if value is None:
+        return None
+    try:  # a date first: Python parses "2025-01-31" as a date-time at midnight too
+        day = parse_date(value)
+    except ValueError:
+        day = None
+    try:
+        moment = None if day else parse_datetime(value)
+    except ValueError:
+        moment = None
+    if moment is None and day is None:
+        raise ValidationError(
+            {name: [f"{value!r} is not an ISO 8601 date (2025-01-31) or date-time."]}
+        )
+    if moment is None:
+        moment = datetime.combine(day, time.max if end else time.min)
+    if not 1900 <= moment.year <= 9000:  # beyond, time zone arithmetic overflows
+        raise ValidationError({name: [f"{value!r} is not a date between 1900 and 9000."]})
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment
+
+
+def encode_cursor(key: tuple[datetime, int, int]) -> str:
+    at, rank, history_id = key
+    raw = f"{at.isoformat()}|{rank}|{history_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, rank, history_id = raw.split("|")
+        moment = datetime.fromisoformat(at)
+        if timezone.is_naive(moment) or not 1900 <= moment.year <= 9000:
+            raise ValueError
+        return moment, int(rank), int(history_id)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise ValidationError({"cursor": ["This cursor is not valid."]}) from None
+
+
+def _older_than(rank: int, key: tuple[datetime, int, int]) -> Q:
+    """Rows of the table ranked `rank` that come after `key` in newest-first order of
+    (history_date, rank, history_id)."""
+    at, key_rank, history_id = key
+    if rank < key_rank:
+        return Q(history_date__lte=at)
+    if rank == key_rank:
+        return Q(history_date__lt=at) | Q(history_date=at, history_id__lt=history_id)
+    return Q(history_date__lt=at)
+
+
+def _rows(
+    tracked: Tracked,
+    scope: Q,
+    filters: HistoryFilter,
+    user_id: int | None,
+    key: tuple | None,
+    limit: int,
+) -> list:
+    history = tracked.history_model
+    pk = tracked.model._meta.pk.attname
+    previous = (
+        history.objects.filter(**{pk: OuterRef(pk)}, history_id__lt=OuterRef("history_id"))
+        .order_by("-history_id")
+        .values("history_id")[:1]
+    )
+    rows = history.objects.filter(scope)
+    if user_id is not None:
+        rows = rows.filter(history_user_id=user_id)
+    if filters.since:
+        rows = rows.filter(history_date__gte=filters.since)
+    if filters.until:
+        rows = rows.filter(history_date__lte=filters.until)
+    if key is not None:
+        rows = rows.filter(_older_than(tracked.rank, key))
+    rows = (
+        rows.annotate(previous_history_id=Subquery(previous))
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+    return list(rows[:limit])
+
+
+def _scope(tracked: Tracked, viewer, introduction: int | None) -> Q:
+    column = tracked.introduction_field
+    if introduction is not None:
+        return Q(**{column: introduction})
+    orgs = organisation_ids(viewer)
+    if column == "id" and tracked.model is Introduction:
+        return Q(organisation_id__in=orgs)
+    return Q(
+        **{f"{column}__in": Introduction.objects.filter(organisation_id__in=orgs).values("id")}
+    )
+
+
+def history_page(
+    *, viewer, filters: HistoryFilter, cursor: str | None = None, limit: int = 50
+) -> Page:
+    """One page of entries, newest first. NotPermitted unless the viewer may read history
+    (a governance lead or administrator); only their organisations' introductions appear."""
+    require(read_history_refusal, viewer)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    key = decode_cursor(cursor) if cursor else None
+    empty = Page([], None)
+    if filters.introduction is not None:
+        visible = Introduction.objects.visible_to(viewer).filter(pk=filters.introduction)
+        if not visible.exists():
+            return empty
+    user_id = None
+    if filters.user is not None:
+        user_id = (
+            get_user_model()
+            .objects.filter(username=filters.user)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if user_id is None:
+            return empty
+    tables = [TRACKED[filters.model]] if filters.model else list(TRACKED.values())
+    fetched: list[tuple[Tracked, Any]] = []
+    for tracked in tables:
+        scope = _scope(tracked, viewer, filters.introduction)
+        rows = _rows(tracked, scope, filters, user_id, key, limit + 1)
+        fetched.extend((tracked, row) for row in rows)
+    fetched.sort(key=lambda pair: (pair[1].history_date, pair[0].rank, pair[1].pk), reverse=True)
+    more = len(fetched) > limit
+    entries = _entries(fetched[:limit])
+    return Page(entries, entries[-1].cursor if more and entries else None)
+
+
+def history_all(*, viewer, filters: HistoryFilter, batch: int = MAX_LIMIT) -> Iterator[Entry]:
+    """Every entry matching the filters, newest first, fetched `batch` at a time (for
+    exports: memory stays flat however long the history is)."""
+    cursor = None
+    while True:
+        page = history_page(viewer=viewer, filters=filters, cursor=cursor, limit=batch)
+        yield from page.entries
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
+
+
+# --- turning rows into readable entries --------------------------------------------------
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _raw(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _user_display(user) -> str:
+    if user is None:
+        return "System"
+    return user.get_full_name() or user.username
+
+
+def _entries(fetched: list[tuple[Tracked, Any]]) -> list[Entry]:
+    previous_rows = _previous_rows(fetched)
+    raw_changes = []
+    related_ids: dict[type[models.Model], set] = {}
+    for tracked, row in fetched:
+        before = previous_rows.get((tracked.name, getattr(row, "previous_history_id", None)))
+        changes = _diff(tracked, row, before)
+        raw_changes.append(changes)
+        for model_field, old, new in changes:
+            if model_field.is_relation:
+                ids = related_ids.setdefault(model_field.related_model, set())
+                ids.update(v for v in (old, new) if v is not None)
+    names = _related_names(related_ids)
+    titles = _introduction_titles(fetched)
+    entries = []
+    for (tracked, row), changes in zip(fetched, raw_changes, strict=True):
+        introduction_id = getattr(row, tracked.introduction_field)
+        entries.append(
+            Entry(
+                at=row.history_date,
+                user=row.history_user.username if row.history_user else None,
+                user_display=_user_display(row.history_user),
+                model=tracked.name,
+                model_label=tracked.label,
+                object_id=getattr(row, tracked.model._meta.pk.attname),
+                introduction_id=introduction_id,
+                introduction_title=titles.get(introduction_id, ""),
+                type=row.history_type,
+                reason=row.history_change_reason or "",
+                changes=[
+                    Change(
+                        field=f.name,
+                        label=str(f.verbose_name).capitalize(),
+                        old=_raw(old),
+                        new=_raw(new),
+                        old_display=_display(f, old, names),
+                        new_display=_display(f, new, names),
+                    )
+                    for f, old, new in changes
+                ],
+                history_id=row.history_id,
+                rank=tracked.rank,
+            )
+        )
+    return entries
+
+
+def _previous_rows(fetched: list[tuple[Tracked, Any]]) -> dict[tuple[str, int], Any]:
+    """The version before each changed row, one query per table."""
+    wanted: dict[str, set[int]] = {}
+    for tracked, row in fetched:
+        if row.history_type == "~" and row.previous_history_id is not None:
+            wanted.setdefault(tracked.name, set()).add(row.previous_history_id)
+    found = {}
+    for name, ids in wanted.items():
+        for row in TRACKED[name].history_model.objects.filter(history_id__in=ids):
+            found[(name, row.history_id)] = row
+    return found
+
+
+def _tracked_fields(tracked: Tracked) -> list[models.Field]:
+    return [f for f in tracked.history_model.tracked_fields if f.name not in IGNORED_FIELDS]
+
+
+def _diff(tracked: Tracked, row, before) -> list[tuple[models.Field, Any, Any]]:
+    changes = []
+    for model_field in _tracked_fields(tracked):
+        new = getattr(row, model_field.attname)
+        if row.history_type == "+":
+            if not _is_empty(new):
+                changes.append((model_field, None, new))
+        elif row.history_type == "-":
+            if not _is_empty(new):
+                changes.append((model_field, new, None))
+        else:
+            old = getattr(before, model_field.attname) if before is not None else None
+            if old != new:
+                changes.append((model_field, old, new))
+    return changes
+
+
+def _related_names(related_ids: dict[type[models.Model], set]) -> dict[tuple, str]:
+    """Readable names of related rows, one query per related model."""
+    User = get_user_model()
+    names = {}
+    for model, ids in related_ids.items():
+        for obj in model._default_manager.filter(pk__in=ids):
+            names[(model, obj.pk)] = _user_display(obj) if model is User else str(obj)
+    return names
+
+
+def _introduction_titles(fetched: list[tuple[Tracked, Any]]) -> dict[int, str]:
+    ids = {getattr(row, tracked.introduction_field) for tracked, row in fetched}
+    return dict(Introduction.objects.filter(pk__in=ids).values_list("pk", "title"))
+
+
+def _display(model_field: models.Field, value: Any, names: dict[tuple, str]) -> str:
+    if _is_empty(value):
+        return ""
+    if model_field.is_relation:
+        name = names.get((model_field.related_model, value))
+        return name if name is not None else f"#{value} (deleted)"
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%d %b %Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d %b %Y")
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+# --- CSV export ----------------------------------------------------------------------------
+
+CSV_HEADER = [
+    "at",
+    "user",
+    "model",
+    "object_id",
+    "introduction_id",
+    "introduction",
+    "type",
+    "reason",
+    "field",
+    "old",
+    "new",
+]
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: Any) -> str:
+    # Spreadsheets run a cell starting with these as a formula (CSV injection).
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_lines(entries: Iterable[Entry]) -> Iterator[str]:
+    """The header, then one line per changed field (an entry with no field changes: one
+    line with an empty field), as CSV text: stream it."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_HEADER)
+    for entry in entries:
+        base = [
+            entry.at.isoformat(),
+            _cell(entry.user or ""),
+            entry.model,
+            entry.object_id,
+            entry.introduction_id,
+            _cell(entry.introduction_title),
+            entry.type,
+            _cell(entry.reason),
+        ]
+        changes = entry.changes or [None]
+        for change in changes:
+            if change is None:
+                yield writer.writerow([*base, "", "", ""])
+            else:
+                yield writer.writerow(
+                    [*base, change.field, _cell(change.old_display), _cell(change.new_display)]
+                )
+
+
+def export_filename(filters: HistoryFilter, now: datetime | None = None) -> str:
+    stamp = (now or timezone.now()).strftime("%Y%m%d-%H%M")
+    scope = f"introduction-{filters.introduction}" if filters.introduction else "all"
+    return f"audit-history-{scope}-{stamp}.csv"

@@ -1,0 +1,205 @@
+"""What each role sees on the home page. Every section says what will appear when it is empty.
+
+Each section is one query however many rows there are (select_related, and a limit): the home
+page is the page everybody opens first. Items are {url, label, hint, tag, tag_colour}.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from governance import roles
+from governance.introductions import workflow
+from governance.introductions.display import next_step, status_colour, status_label
+from governance.introductions.models import Condition, Introduction, Review
+from governance.introductions.workflow import EDITABLE, Status
+
+# At most this many items a section; a link to the list shows the rest.
+SECTION_LIMIT = 10
+
+
+@dataclass
+class HomeSection:
+    title: str
+    empty_text: str
+    items: list[dict] = field(default_factory=list)
+    action_label: str | None = None
+    action_url: str | None = None
+    template: str | None = None
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def my_introductions(request: HttpRequest) -> HomeSection:
+    """The clinician's own applications, those waiting on them first, and what each needs."""
+    user = request.user
+    mine = (
+        Introduction.objects.visible_to(user)
+        .filter(applicant=user)
+        .exclude(status=Status.CANCELLED)
+        .select_related("guidance")
+        .order_by("-updated_at", "-id")[:SECTION_LIMIT]
+    )
+    items = []
+    for introduction in sorted(mine, key=lambda i: i.status not in EDITABLE):
+        editable = introduction.status in EDITABLE
+        page = "governance:introduction_edit" if editable else "governance:introduction_detail"
+        items.append(
+            {
+                "url": reverse(page, args=[introduction.pk]),
+                "label": introduction.title,
+                "hint": f"{introduction.guidance.reference}. Next: "
+                f"{next_step(introduction.status, applicant=True)}",
+                "tag": status_label(introduction.status),
+                "tag_colour": status_colour(introduction.status),
+            }
+        )
+    return HomeSection(
+        "My introductions",
+        "You have not applied to introduce a procedure yet. Your applications, and what "
+        "each needs next, will appear here.",
+        items,
+        action_label="Apply to introduce a procedure",
+        action_url=reverse("governance:introduction_create"),
+    )
+
+
+def awaiting_review(request: HttpRequest) -> HomeSection:
+    """Applications a governance lead may review: submitted or under review, not their own."""
+    user = request.user
+    waiting = (
+        Introduction.objects.visible_to(user)
+        .filter(status__in=[Status.SUBMITTED, Status.UNDER_REVIEW])
+        .exclude(applicant=user)
+        .select_related("guidance", "applicant")
+        .order_by("updated_at", "id")[:SECTION_LIMIT]
+    )
+    items = [
+        {
+            "url": reverse("governance:introduction_detail", args=[introduction.pk]),
+            "label": introduction.title,
+            "hint": f"{introduction.guidance.reference}, from {_name(introduction.applicant)}. "
+            f"Next: {next_step(introduction.status, applicant=False)}",
+            "tag": status_label(introduction.status),
+            "tag_colour": status_colour(introduction.status),
+        }
+        for introduction in waiting
+    ]
+    return HomeSection(
+        "Awaiting review",
+        "No application is waiting for review. Submitted applications will appear here.",
+        items,
+        action_label="See all introductions",
+        action_url=reverse("governance:introduction_list"),
+    )
+
+
+def reviews_due(request: HttpRequest) -> HomeSection:
+    """Scheduled reviews that have fallen due (or been flagged), overdue first."""
+    user = request.user
+    today = timezone.localdate()
+    reviews = (
+        Review.objects.scheduled()
+        .filter(introduction__in=Introduction.objects.visible_to(user))
+        .exclude(introduction__applicant=user)
+        .filter(Q(due_on__lte=today) | Q(flagged_due_at__isnull=False))
+        .select_related("introduction")
+        .order_by("due_on", "id")[:SECTION_LIMIT]
+    )
+    items = []
+    for review in sorted(reviews, key=lambda r: not r.is_overdue):
+        introduction = review.introduction
+        when = f"due {date_format(review.due_on, 'j F Y')}" if review.due_on else "due"
+        items.append(
+            {
+                "url": reverse("governance:introduction_detail", args=[introduction.pk])
+                + "#reviews",
+                "label": introduction.title,
+                "hint": f"{review}: {when}",
+                "tag": "Overdue" if review.is_overdue else "Due",
+                "tag_colour": "red" if review.is_overdue else "orange",
+            }
+        )
+    return HomeSection(
+        "Reviews due or overdue",
+        "No review is due. Reviews fall due after the first cases and every few months; they "
+        "will appear here.",
+        items,
+    )
+
+
+def open_conditions(request: HttpRequest) -> HomeSection:
+    """Conditions of approval not yet met, on introductions that are live."""
+    user = request.user
+    conditions = (
+        Condition.objects.filter(
+            status=Condition.State.OPEN,
+            introduction__in=Introduction.objects.visible_to(user).filter(status__in=workflow.LIVE),
+        )
+        .exclude(introduction__applicant=user)
+        .select_related("introduction")
+        .order_by("created_at", "id")[:SECTION_LIMIT]
+    )
+    items = [
+        {
+            "url": reverse("governance:introduction_detail", args=[c.introduction_id])
+            + "#conditions",
+            "label": c.introduction.title,
+            "hint": c.text if len(c.text) <= 160 else c.text[:157] + "...",
+            "tag": "Open",
+            "tag_colour": "blue",
+        }
+        for c in conditions
+    ]
+    return HomeSection(
+        "Open conditions",
+        "No condition of approval is open. Conditions set on approval will appear here until "
+        "they are met.",
+        items,
+    )
+
+
+def administration(request: HttpRequest) -> HomeSection:
+    links = [
+        ("Audit history", "governance:audit_history", "Every change, who made it, when and why"),
+        ("Users and roles", "admin:auth_user_changelist", "Give people their roles"),
+        ("Guidance", "admin:governance_guidance_changelist", "NICE guidance and recommendations"),
+        ("Coding rule sets", "coding:ruleset_list", "OPCS-4 coding rules of each guidance"),
+    ]
+    items = [{"url": reverse(name), "label": label, "hint": hint} for label, name, hint in links]
+    return HomeSection(
+        "Administration",
+        "Manage users and their roles, guidance, coding rule sets and the code "
+        "catalogue, and read the audit history of every change.",
+        items,
+    )
+
+
+def home_sections(request: HttpRequest) -> list[HomeSection]:
+    user_roles = roles.roles_of(request.user)
+    sections: list[HomeSection] = []
+    if roles.CLINICIAN in user_roles:
+        sections.append(my_introductions(request))
+    if roles.LEAD in user_roles:
+        sections.append(awaiting_review(request))
+        sections.append(reviews_due(request))
+        sections.append(open_conditions(request))
+    if roles.ADMIN in user_roles:
+        sections.append(administration(request))
+    if not user_roles:
+        sections.append(
+            HomeSection(
+                "No role yet",
+                "Your account has no role. Ask an administrator to give you the Clinician, "
+                "Governance lead or Administrator role.",
+            )
+        )
+    return sections
