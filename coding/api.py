@@ -31,7 +31,7 @@ from governance.http import HasRole
 
 BAD_REQUEST = OpenApiResponse(
     description="A malformed request: DRF field errors, e.g. "
-    '{"codes": ["25 codes: an episode holds at most 24 ..."]} or '
+    '{"codes": ["25 codes, more than the 24 an episode holds ..."]} or '
     '{"context": {"approach": ["\\"keyhole\\" is not a valid choice."]}}'
 )
 

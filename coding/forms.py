@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from coding import services
+from coding import engine, services
 from coding.errors import ContextInvalid
 from coding.models import CodingResult, RuleSet
 from config.forms import NHSFormMixin
@@ -73,11 +73,9 @@ class CheckCodingForm(NHSFormMixin, forms.Form):
         codes = services.split_codes(self.cleaned_data["codes"])
         if not codes:
             raise forms.ValidationError("Enter the OPCS-4 codes to check")
-        if len(codes) > services.MAX_CODES:
-            raise forms.ValidationError(
-                f"Enter {services.MAX_CODES} codes or fewer: an episode holds at most "
-                f"{services.MAX_CODES} (you entered {len(codes)})"
-            )
+        too_many = engine.code_count_error(len(codes))
+        if too_many:
+            raise forms.ValidationError(f"Enter {engine.MAX_CODES} codes or fewer: {too_many}")
         return codes
 
     def clean(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from coding import services
+from coding import engine, services
 from coding.errors import ContextInvalid, RuleSetNotFound
 from coding.models import CatalogueRelease, Code, CodingResult, RuleSet
 
@@ -75,11 +75,9 @@ class ValidateRequestSerializer(serializers.Serializer):
             raise serializers.ValidationError(error.message) from error
 
     def validate_codes(self, value: list[str]) -> list[str]:
-        if len(value) > services.MAX_CODES:
-            raise serializers.ValidationError(
-                f"{len(value)} codes: an episode holds at most {services.MAX_CODES} "
-                f"(OPERTN_01 to OPERTN_{services.MAX_CODES})."
-            )
+        too_many = engine.code_count_error(len(value))
+        if too_many:
+            raise serializers.ValidationError(f"{too_many}.")
         return value
 
 

@@ -56,11 +56,9 @@ def _codes(codes: Any) -> list[str]:
         raise CodesInvalid('Every code must be text, such as "V40.1".')
     if not codes:
         raise CodesInvalid("Enter at least one code.")
-    if len(codes) > MAX_CODES:
-        raise CodesInvalid(
-            f"{len(codes)} codes: an episode holds at most {MAX_CODES} "
-            f"(OPERTN_01 to OPERTN_{MAX_CODES})."
-        )
+    too_many = engine.code_count_error(len(codes))
+    if too_many:
+        raise CodesInvalid(f"{too_many}.")
     return list(codes)
 
 

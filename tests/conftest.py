@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from pytest_django.plugin import blocking_manager_key
 from rest_framework.test import APIClient
 
+from coding.models import RuleSet
 from governance import roles
 from tests.factories import OrganisationFactory, UserFactory, default_organisation
 
@@ -61,6 +63,21 @@ def admin_user(db):
 def outsider(db):
     # Signed in, but with no role: reaches nothing but the home page that says so.
     return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def clear_cache():
+    # The catalogue is cached under keys made from row ids, which a rolled-back test may
+    # leave behind for the next test to find.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def ipg366(db) -> RuleSet:
+    # The IPG366 rule set as the data migration seeds it (version 1).
+    return RuleSet.objects.get(name="IPG366")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from .errors import (
     UsageError,
 )
 from .guidance import GuidancePage, derive_ruleset, ipg366_ruleset, parse_guidance
-from .linter import FIXABLE_RULES, MAX_CODES, RULES, Issue, Result, validate
+from .linter import FIXABLE_RULES, MAX_CODES, RULES, Issue, Result, code_count_error, validate
 from .ruleset import Context, RuleSet, default_spinal_categories
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "RuleSetError",
     "Summary",
     "UsageError",
+    "code_count_error",
     "default_spinal_categories",
     "derive_ruleset",
     "grow_maps",

@@ -28,13 +28,13 @@ from .catalogue import Catalogue
 from .errors import ContextError, UsageError
 from .linter import (
     ERROR,
-    MAX_CODES,
     Issue,
     Result,
     _in_order,
     _json_name,
     _unknown_json,
     _validate_full,
+    code_count_error,
 )
 from .ruleset import Context, ContextPlan, RuleSet
 
@@ -144,9 +144,9 @@ def _scan_rows(
         if episode_id is None:
             yield line, None, codes, no_key, no_context, ("episode_id", "episode_id is empty")
             continue
-        if len(codes) > MAX_CODES:
-            reason = f"codes: {len(codes)}, more than the {MAX_CODES} an episode holds"
-            yield line, episode_id, codes, no_key, no_context, ("codes", reason)
+        too_many = code_count_error(len(codes))
+        if too_many:
+            yield line, episode_id, codes, no_key, no_context, ("codes", f"codes: {too_many}")
             continue
         cells.append("")
         key = (cells[approach_at], cells[guidance_at], cells[levels_at])

@@ -205,6 +205,17 @@ class _Block:
         self.rest: list[str] = []  # other Y codes, sites, laterality: kept in order
 
 
+def code_count_error(count: int) -> str | None:
+    """The one check of the 24-code limit (HES OPERTN_01..24), for the engine, the bulk reader,
+    the services, the API and the page alike; None when `count` codes fit."""
+    if count <= MAX_CODES:
+        return None
+    return (
+        f"{count} codes, more than the {MAX_CODES} an episode holds "
+        f"(OPERTN_01 to OPERTN_{MAX_CODES})"
+    )
+
+
 def validate(
     codes: Sequence[str],
     *,
@@ -216,10 +227,9 @@ def validate(
     any list of up to 24 strings gives a Result."""
     if isinstance(codes, _TEXT):
         raise UsageError("codes must be a list of codes, not one string")
-    if len(codes) > MAX_CODES:
-        raise UsageError(
-            f"{len(codes)} codes: an episode holds at most {MAX_CODES} (OPERTN_01 to OPERTN_24)"
-        )
+    too_many = code_count_error(len(codes))
+    if too_many:
+        raise UsageError(too_many)
     fast = _in_order(codes, ruleset, ruleset.plan(context), catalogue._titles)
     if fast is None:
         return _validate_full(codes, ruleset, context, catalogue)

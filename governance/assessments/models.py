@@ -117,6 +117,20 @@ def impact_errors(
     return errors
 
 
+def rating_errors(rating: str, mitigations: str) -> dict[str, str]:
+    """A negative sustainability rating needs its mitigations: the one rule, by field."""
+    if rating == Rating.NEGATIVE and not (mitigations or "").strip():
+        return {"mitigations": "The overall rating is negative: enter the mitigations."}
+    return {}
+
+
+def conclusion_errors(conclusion: str, justification: str) -> dict[str, str]:
+    """An equality conclusion to continue despite an impact needs its justification."""
+    if conclusion == Conclusion.CONTINUE and not (justification or "").strip():
+        return {"justification": "Enter why the introduction should continue despite the impact."}
+    return {}
+
+
 @dataclass(frozen=True)
 class Missing:
     """An answer an assessment needs before sign-off: `code` names it as the API does
@@ -341,10 +355,8 @@ class EqualityAssessment(ImpactFields, Assessment):
             )
             for part, message in found.items():
                 errors[impact_field(answers.characteristic, part)] = [message]
-        if self.conclusion == Conclusion.CONTINUE and not self.justification.strip():
-            errors["justification"] = [
-                "Enter why the introduction should continue despite the impact."
-            ]
+        for name, message in conclusion_errors(self.conclusion, self.justification).items():
+            errors[name] = [message]
         if errors:
             raise ValidationError(errors)
 
@@ -387,7 +399,7 @@ class EqualityAssessment(ImpactFields, Assessment):
                 missing.append(Missing(name, capfirst(self._meta.get_field(name).verbose_name)))
         if not self.conclusion:
             missing.append(Missing("conclusion", "The conclusion"))
-        elif self.conclusion == Conclusion.CONTINUE and not self.justification.strip():
+        elif conclusion_errors(self.conclusion, self.justification):
             missing.append(Missing("justification", "The justification for continuing"))
         return missing
 
@@ -481,10 +493,9 @@ class SustainabilityAssessment(Assessment):
         return f"Sustainability assessment of introduction {self.introduction_id}"
 
     def clean(self) -> None:
-        if self.rating == Rating.NEGATIVE and not self.mitigations.strip():
-            raise ValidationError(
-                {"mitigations": ["The overall rating is negative: enter the mitigations."]}
-            )
+        errors = rating_errors(self.rating, self.mitigations)
+        if errors:
+            raise ValidationError({name: [message] for name, message in errors.items()})
 
     def summary_rows(self) -> list[tuple[str, str]]:
         """(question, answer) pairs for the read-only page; "" where not answered."""
@@ -514,7 +525,7 @@ class SustainabilityAssessment(Assessment):
             )
         if not self.rating:
             missing.append(Missing("rating", "The overall rating"))
-        elif self.rating == Rating.NEGATIVE and not self.mitigations.strip():
+        elif rating_errors(self.rating, self.mitigations):
             missing.append(Missing("mitigations", "The mitigations"))
         return missing
 

@@ -24,6 +24,7 @@ from governance.assessments.models import (
     Rating,
     impact_errors,
     impact_field,
+    rating_errors,
 )
 from governance.assessments.services import MAX_TEXT
 
@@ -189,10 +190,9 @@ class SustainabilityAssessmentSerializer(AssessmentSerializer):
     mitigations = TextField(help_text="Needed when the rating is negative.")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs.get("rating") == Rating.NEGATIVE and not attrs.get("mitigations"):
-            raise serializers.ValidationError(
-                {"mitigations": ["The overall rating is negative: enter the mitigations."]}
-            )
+        errors = rating_errors(attrs.get("rating", ""), attrs.get("mitigations", ""))
+        if errors:
+            raise serializers.ValidationError({k: [v] for k, v in errors.items()})
         return attrs
 
     def service_data(self) -> dict[str, Any]:

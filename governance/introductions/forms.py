@@ -292,49 +292,33 @@ GUARD_SECTIONS = {
 
 # --- decisions ---------------------------------------------------------------------------
 
-# The question each action's reason answers: (label, hint, error when left empty). Whether it
-# must be answered is the workflow's to say (`Rule.reason_required`); the label says
+# The question each action's reason answers: (label, hint). Whether it must be answered, and
+# what is said when it is not, is the workflow's (`Rule.no_reason`): the label says
 # "(optional)" when it need not be, so the page, the service and the API agree.
-REASON_QUESTIONS: dict[str, tuple[str, str, str]] = {
-    Action.SUBMIT: ("Anything the reviewers should know?", "", ""),
-    Action.START_REVIEW: ("Note for the record", "", ""),
+REASON_QUESTIONS: dict[str, tuple[str, str]] = {
+    Action.SUBMIT: ("Anything the reviewers should know?", ""),
+    Action.START_REVIEW: ("Note for the record", ""),
     Action.REQUEST_CHANGES: (
         "What needs to change?",
         "The applicant sees this and changes the application before resubmitting it.",
-        "Enter what needs to change",
     ),
-    Action.RESUBMIT: (
-        "What have you changed?",
-        "The governance leads see this.",
-        "Enter what you have changed",
-    ),
+    Action.RESUBMIT: ("What have you changed?", "The governance leads see this."),
     Action.APPROVE: (
         "Reason for approval",
         "For example, the committee and the date of its decision.",
-        "",
     ),
-    Action.REJECT: (
-        "Why is the application rejected?",
-        "The applicant sees this.",
-        "Enter why the application is rejected",
-    ),
+    Action.REJECT: ("Why is the application rejected?", "The applicant sees this."),
     Action.SUSPEND: (
         "Why is the introduction suspended?",
         "No new cases can be logged while it is suspended.",
-        "Enter why the introduction is suspended",
     ),
     Action.REINSTATE: (
         "Why is it reinstated?",
         "For example, what has been put right since it was suspended.",
-        "Enter why the introduction is reinstated",
     ),
-    Action.WITHDRAW: (
-        "Why is the introduction withdrawn?",
-        "Withdrawal is final.",
-        "Enter why the introduction is withdrawn",
-    ),
-    Action.ADOPT: ("Reason for adoption", "", ""),
-    Action.CANCEL: ("Why are you cancelling the application?", "", ""),
+    Action.WITHDRAW: ("Why is the introduction withdrawn?", "Withdrawal is final."),
+    Action.ADOPT: ("Reason for adoption", ""),
+    Action.CANCEL: ("Why are you cancelling the application?", ""),
 }
 
 
@@ -350,14 +334,14 @@ class TransitionForm(NHSFormMixin, forms.Form):
 
     def __init__(self, *args: Any, action: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        required = workflow.rule_for(action).reason_required
-        label, hint, error = REASON_QUESTIONS[action]
+        rule = workflow.rule_for(action)
+        label, hint = REASON_QUESTIONS[action]
         reason = self.fields["reason"]
-        reason.label = label if required else f"{label} (optional)"
+        reason.label = label if rule.reason_required else f"{label} (optional)"
         reason.help_text = hint
-        reason.required = required
-        if required:
-            reason.error_messages = {**reason.error_messages, "required": error}
+        reason.required = rule.reason_required
+        if rule.reason_required:
+            reason.error_messages = {**reason.error_messages, "required": rule.no_reason}
         if hint:
             reason.widget.attrs["aria-describedby"] = f"{self['reason'].auto_id}-hint"
         if action != Action.APPROVE:

@@ -93,8 +93,13 @@ class Rule:
     target: Status
     by: Party
     guards: tuple[str, ...] = ()
-    # Decisions that must say why: the applicant, the committee and an auditor read it.
-    reason_required: bool = False
+    # Decisions that must say why (the applicant, the committee and an auditor read it): what
+    # the page, the service and the API say when no reason is given. Empty: optional.
+    no_reason: str = ""
+
+    @property
+    def reason_required(self) -> bool:
+        return bool(self.no_reason)
 
 
 APPROVAL_GUARDS = (
@@ -122,14 +127,14 @@ TRANSITIONS: dict[Action, Rule] = {
             frozenset({_S.UNDER_REVIEW}),
             _S.CHANGES_REQUESTED,
             Party.REVIEWER,
-            reason_required=True,
+            no_reason="Enter what needs to change",
         ),
         Rule(
             Action.RESUBMIT,
             frozenset({_S.CHANGES_REQUESTED}),
             _S.SUBMITTED,
             Party.APPLICANT,
-            reason_required=True,
+            no_reason="Enter what you have changed",
         ),
         Rule(
             Action.APPROVE,
@@ -138,10 +143,34 @@ TRANSITIONS: dict[Action, Rule] = {
             Party.REVIEWER,
             APPROVAL_GUARDS,
         ),
-        Rule(Action.REJECT, frozenset({_S.UNDER_REVIEW}), _S.REJECTED, Party.REVIEWER, (), True),
-        Rule(Action.SUSPEND, frozenset({_S.APPROVED}), _S.SUSPENDED, Party.REVIEWER, (), True),
-        Rule(Action.REINSTATE, frozenset({_S.SUSPENDED}), _S.APPROVED, Party.REVIEWER, (), True),
-        Rule(Action.WITHDRAW, frozenset(LIVE), _S.WITHDRAWN, Party.REVIEWER, (), True),
+        Rule(
+            Action.REJECT,
+            frozenset({_S.UNDER_REVIEW}),
+            _S.REJECTED,
+            Party.REVIEWER,
+            no_reason="Enter why the application is rejected",
+        ),
+        Rule(
+            Action.SUSPEND,
+            frozenset({_S.APPROVED}),
+            _S.SUSPENDED,
+            Party.REVIEWER,
+            no_reason="Enter why the introduction is suspended",
+        ),
+        Rule(
+            Action.REINSTATE,
+            frozenset({_S.SUSPENDED}),
+            _S.APPROVED,
+            Party.REVIEWER,
+            no_reason="Enter why the introduction is reinstated",
+        ),
+        Rule(
+            Action.WITHDRAW,
+            frozenset(LIVE),
+            _S.WITHDRAWN,
+            Party.REVIEWER,
+            no_reason="Enter why the introduction is withdrawn",
+        ),
         Rule(Action.ADOPT, frozenset({_S.APPROVED}), _S.ADOPTED, Party.REVIEWER, ADOPTION_GUARDS),
         Rule(
             Action.CANCEL,
@@ -291,7 +320,7 @@ def state_conflict(rule: Rule, introduction: Introduction) -> str | None:
 def reason_missing(rule: Rule, reason: str) -> str | None:
     """The message when the action needs a reason and none is given, or None."""
     if rule.reason_required and not (reason or "").strip():
-        return f"Give the reason to {VERB[rule.action]} this introduction."
+        return rule.no_reason
     return None
 
 

@@ -24,9 +24,7 @@ from governance.organisations.models import (
 from governance.permissions import forget_organisations, organisation_ids
 
 
-def organisation_for_application(
-    user, ods_code: Organisation | str | None = None
-) -> Organisation:
+def organisation_for_application(user, ods_code: Organisation | str | None = None) -> Organisation:
     """The organisation a new introduction by `user` belongs to: the one with `ods_code` (or
     that organisation), which the user must belong to, or without one the user's only
     organisation. The page, the API and the demo all ask here. Errors name the `organisation`

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 
 from coding import services
-from coding.models import RuleSet
 from config.celery import app
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -29,18 +27,8 @@ def celery_eager():
 
 
 @pytest.fixture(autouse=True)
-def clear_cache():
-    # The catalogue is cached under keys made from row ids, which a rolled-back test may
-    # leave behind for the next test to find.
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def ipg366(db) -> RuleSet:
-    # The IPG366 rule set as the data migration seeds it (version 1).
-    return RuleSet.objects.get(name="IPG366")
+def fresh_catalogue_cache(clear_cache):
+    """Every coding test starts and ends with an empty cache (`clear_cache`, tests/conftest.py)."""
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ NOT_A_CHOICE = "is not a valid choice."
 MALFORMED = [
     (
         body(codes=["V40.1"] * 25),
-        {"codes": ["25 codes: an episode holds at most 24 (OPERTN_01 to OPERTN_24)."]},
+        {"codes": ["25 codes, more than the 24 an episode holds (OPERTN_01 to OPERTN_24)."]},
     ),
     (body(codes="V40.1 Z67.6"), {"codes": ['Expected a list of items but got type "str".']}),
     (body(codes=[]), {"codes": ["This list may not be empty."]}),

@@ -49,7 +49,7 @@ def test_the_context_decides_the_levels_and_image_control_codes(ipg366):
     ("codes", "message"),
     [
         ([], "at least one code"),
-        (["V40.1"] * 25, "25 codes: an episode holds at most 24"),
+        (["V40.1"] * 25, "25 codes, more than the 24 an episode holds"),
         ("V40.1 Z67.6", "must be a list"),
         (["V40.1", 5], "must be text"),
     ],

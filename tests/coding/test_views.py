@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -16,7 +17,8 @@ CHECK = reverse("coding:check")
 
 
 def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    """The page's text as a person reads it (tags dropped, entities such as &#x27; read)."""
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())))
 
 
 def check(client, codes: str, htmx: bool = False, **context):
@@ -174,7 +176,7 @@ def test_a_rule_set_is_shown_in_words_with_its_version_history(client, admin_use
     history = re.search(
         r'data-testid="ruleset-history">(.*?)</table>', response.content.decode(), re.S
     )
-    history = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", history[1]))
+    history = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", history[1])))
     assert "Narrowed for a test" in history
     assert admin_user.get_full_name() in history
     assert "spinal_categories : added V69; removed V25" in history

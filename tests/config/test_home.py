@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import html
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -7,7 +9,8 @@ pytestmark = pytest.mark.django_db
 
 def test_a_clinicians_home_page_names_them_and_their_role(client, applicant):
     client.force_login(applicant)
-    page = client.get("/").content.decode()
+    # Unescaped as a person reads it: a name such as O'Brien is escaped in the HTML.
+    page = html.unescape(client.get("/").content.decode())
     assert applicant.get_full_name() in page
     assert "Clinician" in page
     assert "My introductions" in page

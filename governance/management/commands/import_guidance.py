@@ -15,6 +15,7 @@ from coding import engine, services
 from coding.errors import CodingError
 from coding.management.commands._actor import actor
 from governance.organisations import services as governance_services
+from governance.organisations.models import normalise_reference
 
 
 def usage(message: str) -> CommandError:
@@ -37,7 +38,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, path: str, reference: str, **options: Any) -> None:
         user = actor(options["user"])
-        reference = "".join(reference.split()).upper()
+        try:
+            reference = normalise_reference(reference)
+        except ValidationError as error:
+            raise usage(f"--reference: {error.message_dict['reference'][0]}") from error
         page = self.read(Path(path))
         title = options["title"] or page.title
         if not title:

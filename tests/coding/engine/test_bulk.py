@@ -144,7 +144,10 @@ def test_a_bad_row_is_reported_as_a_row_error_and_the_run_goes_on():
     assert all(issue["severity"] == "error" and issue["position"] is None for issue in errors)
     assert errors[0]["message"].startswith("line 2: levels must be a whole number")
     assert errors[1]["message"] == "line 3: episode_id is empty"
-    assert errors[2]["message"] == "line 4: codes: 25, more than the 24 an episode holds"
+    assert (
+        errors[2]["message"]
+        == "line 4: codes: 25 codes, more than the 24 an episode holds (OPERTN_01 to OPERTN_24)"
+    )
     assert errors[3]["message"] == "line 5: the row has 4 fields where the header has 3"
     assert all(line["valid"] is False and line["suggested"] is None for line in lines[:4])
     assert lines[4]["valid"] is True

@@ -14,7 +14,8 @@ from coding.models import Code, RuleSet
 from governance.models import Guidance
 from tests.coding.conftest import GUIDANCE_DISC_FUSION, GUIDANCE_NONRIGID
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_cache")]
+
 
 DISC_SEQUENCE = ["V33.8", "V55.1", "Y53.4", "V38.8", "V55.1", "Y53.4", "Z67.6"]
 PERCUTANEOUS = {"approach": "percutaneous", "image_guidance": "fluoroscopy", "levels": 1}
