@@ -16,48 +16,16 @@ class HistoryIsImmutable(Exception):
     """Raised on any attempt to change or delete an audit row."""
 
 
-class ImmutableHistoryQuerySet(HistoricalQuerySet):
-    def update(self, **kwargs):
-        raise HistoryIsImmutable("History rows cannot be changed.")
-
-    def delete(self):
-        raise HistoryIsImmutable("History rows cannot be deleted.")
-
-
-class ImmutableHistory(models.Model):
-    """Base of every historical model here: rows are inserted, never updated or deleted."""
-
-    objects = models.Manager.from_queryset(ImmutableHistoryQuerySet)()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise HistoryIsImmutable("History rows cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise HistoryIsImmutable("History rows cannot be deleted.")
-
-
-def tracked_history(**kwargs) -> HistoricalRecords:
-    """simple-history's `HistoricalRecords` with immutable rows and a text reason (a service's
-    reason can be longer than simple-history's default 100 characters)."""
-    return HistoricalRecords(
-        bases=[ImmutableHistory],
-        historical_queryset=ImmutableHistoryQuerySet,
-        history_change_reason_field=models.TextField(null=True),
-        **kwargs,
-    )
-
-
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise HistoryIsImmutable("These rows are a record: they cannot be changed.")
 
     def delete(self):
         raise HistoryIsImmutable("These rows are a record: they cannot be deleted.")
+
+
+class ImmutableHistoryQuerySet(AppendOnlyQuerySet, HistoricalQuerySet):
+    pass
 
 
 class AppendOnly(models.Model):
@@ -76,3 +44,23 @@ class AppendOnly(models.Model):
 
     def delete(self, *args, **kwargs):
         raise HistoryIsImmutable("These rows are a record: they cannot be deleted.")
+
+
+class ImmutableHistory(AppendOnly):
+    """Base of every historical model here: rows are inserted, never updated or deleted."""
+
+    objects = models.Manager.from_queryset(ImmutableHistoryQuerySet)()
+
+    class Meta:
+        abstract = True
+
+
+def tracked_history(**kwargs) -> HistoricalRecords:
+    """simple-history's `HistoricalRecords` with immutable rows and a text reason (a service's
+    reason can be longer than simple-history's default 100 characters)."""
+    return HistoricalRecords(
+        bases=[ImmutableHistory],
+        historical_queryset=ImmutableHistoryQuerySet,
+        history_change_reason_field=models.TextField(null=True),
+        **kwargs,
+    )

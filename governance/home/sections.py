@@ -38,6 +38,17 @@ def _name(user) -> str:
     return user.get_full_name() or user.username
 
 
+def _introduction_item(introduction: Introduction, hint: str, page: str | None = None) -> dict:
+    """An introduction as a dashboard item: its title, its status tag, what comes next."""
+    return {
+        "url": reverse(page or "governance:introduction_detail", args=[introduction.pk]),
+        "label": introduction.title,
+        "hint": hint,
+        "tag": status_label(introduction.status),
+        "tag_colour": status_colour(introduction.status),
+    }
+
+
 def my_introductions(request: HttpRequest) -> HomeSection:
     """The clinician's own applications, those waiting on them first, and what each needs."""
     user = request.user
@@ -48,20 +59,15 @@ def my_introductions(request: HttpRequest) -> HomeSection:
         .select_related("guidance")
         .order_by("-updated_at", "-id")[:SECTION_LIMIT]
     )
-    items = []
-    for introduction in sorted(mine, key=lambda i: i.status not in EDITABLE):
-        editable = introduction.status in EDITABLE
-        page = "governance:introduction_edit" if editable else "governance:introduction_detail"
-        items.append(
-            {
-                "url": reverse(page, args=[introduction.pk]),
-                "label": introduction.title,
-                "hint": f"{introduction.guidance.reference}. Next: "
-                f"{next_step(introduction.status, applicant=True)}",
-                "tag": status_label(introduction.status),
-                "tag_colour": status_colour(introduction.status),
-            }
+    items = [
+        _introduction_item(
+            introduction,
+            f"{introduction.guidance.reference}. Next: "
+            f"{next_step(introduction.status, applicant=True)}",
+            page="governance:introduction_edit" if introduction.status in EDITABLE else None,
         )
+        for introduction in sorted(mine, key=lambda i: i.status not in EDITABLE)
+    ]
     return HomeSection(
         "My introductions",
         "You have not applied to introduce a procedure yet. Your applications, and what "
@@ -83,14 +89,11 @@ def awaiting_review(request: HttpRequest) -> HomeSection:
         .order_by("updated_at", "id")[:SECTION_LIMIT]
     )
     items = [
-        {
-            "url": reverse("governance:introduction_detail", args=[introduction.pk]),
-            "label": introduction.title,
-            "hint": f"{introduction.guidance.reference}, from {_name(introduction.applicant)}. "
+        _introduction_item(
+            introduction,
+            f"{introduction.guidance.reference}, from {_name(introduction.applicant)}. "
             f"Next: {next_step(introduction.status, applicant=False)}",
-            "tag": status_label(introduction.status),
-            "tag_colour": status_colour(introduction.status),
-        }
+        )
         for introduction in waiting
     ]
     return HomeSection(

@@ -158,15 +158,24 @@ class IntroductionViewSet(
 # --- conditions and reviews ----------------------------------------------------------------
 
 
-class ConditionViewSet(DomainErrorMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Conditions of approval; a governance lead (not the applicant) records one as met."""
+class _OfVisibleIntroductions(DomainErrorMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Records hanging off an introduction, of the caller's organisations only (others 404)."""
 
     permission_classes = [IsAuthenticated, HasRole]
-    serializer_class = ConditionSerializer
+    model: type[Condition | Review]
+    related: tuple[str, ...] = ()
 
     def get_queryset(self):
         visible = Introduction.objects.visible_to(self.request.user)
-        return Condition.objects.filter(introduction__in=visible).select_related("met_by")
+        return self.model.objects.filter(introduction__in=visible).select_related(*self.related)
+
+
+class ConditionViewSet(_OfVisibleIntroductions):
+    """Conditions of approval; a governance lead (not the applicant) records one as met."""
+
+    serializer_class = ConditionSerializer
+    model = Condition
+    related = ("met_by",)
 
     @extend_schema(
         request=ConditionMeetSerializer,
@@ -183,15 +192,12 @@ class ConditionViewSet(DomainErrorMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(ConditionSerializer(self.get_queryset().get(pk=condition.pk)).data)
 
 
-class ReviewViewSet(DomainErrorMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ReviewViewSet(_OfVisibleIntroductions):
     """Scheduled reviews; a governance lead (not the applicant) completes one with an outcome."""
 
-    permission_classes = [IsAuthenticated, HasRole]
     serializer_class = ReviewSerializer
-
-    def get_queryset(self):
-        visible = Introduction.objects.visible_to(self.request.user)
-        return Review.objects.filter(introduction__in=visible).select_related("completed_by")
+    model = Review
+    related = ("completed_by",)
 
     @extend_schema(
         request=ReviewCompleteSerializer,

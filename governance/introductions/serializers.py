@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from governance.http import UsernameField, plain_choice, shared_choice
 from governance.introductions.models import Condition, Introduction, Review, Transition
+from governance.introductions.services import MAX_CONDITION_LENGTH, MAX_CONDITIONS
 from governance.introductions.workflow import Action, ReviewOutcome, Status
 from governance.organisations.models import Device
 from governance.organisations.serializers import DeviceSerializer, GuidanceReferenceField
@@ -191,16 +192,20 @@ class IntroductionUpdateSerializer(IntroductionWriteSerializer):
         return super().to_internal_value(data)
 
 
+def _conditions(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=MAX_CONDITION_LENGTH),
+        max_length=MAX_CONDITIONS,
+        required=False,
+        default=list,
+        help_text=help_text,
+    )
+
+
 class TransitionRequestSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=Action.choices)
     reason = _text(5000)
-    conditions = serializers.ListField(
-        child=serializers.CharField(max_length=2000),
-        max_length=50,
-        required=False,
-        default=list,
-        help_text="Conditions of approval (approve only).",
-    )
+    conditions = _conditions("Conditions of approval (approve only).")
 
 
 class TransitionSerializer(serializers.ModelSerializer):
@@ -227,10 +232,4 @@ class ConditionMeetSerializer(serializers.Serializer):
 class ReviewCompleteSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
     notes = _text()
-    conditions = serializers.ListField(
-        child=serializers.CharField(max_length=2000),
-        max_length=50,
-        required=False,
-        default=list,
-        help_text="The new conditions (outcome continue_with_conditions only).",
-    )
+    conditions = _conditions("The new conditions (outcome continue_with_conditions only).")
