@@ -148,10 +148,15 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs: reviewable here, not in a database (STYLE.md, "Celery").
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "heartbeat": {"task": "config.tasks.heartbeat", "schedule": 60.0},
-    # Reviews due and overdue: flagged, and the governance leads e-mailed once per review.
+    # Reviews due and overdue: flagged, and a notice to the governance leads once per review.
     "governance-flag-reviews-due": {
         "task": "governance.introductions.tasks.flag_reviews_due",
         "schedule": crontab(hour=6, minute=30),
+    },
+    # The outbox's sweeper: notices a broker or mail outage left pending, and retries.
+    "governance-send-due-notices": {
+        "task": "governance.notices.tasks.send_due_notices",
+        "schedule": 300.0,
     },
     # Catches up stored codings a lost revalidation message left on an older rule-set version.
     "coding-revalidate-stale": {
@@ -174,6 +179,9 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds an SMTP call may take: a mail server that hangs must not hold a worker, nor a
+# notice's claim (notices/services.py, CLAIM_LAPSE), for ever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "governance@localhost")
 
 # Security: everything `manage.py check --deploy` asks for when DEBUG is off.

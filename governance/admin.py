@@ -3,4 +3,5 @@ module; it imports theirs). History is shown, never reverted or edited; non-supe
 only their organisations' records."""
 
 from governance.introductions import admin as _introductions  # noqa: F401
+from governance.notices import admin as _notices  # noqa: F401
 from governance.organisations import admin as _organisations  # noqa: F401

@@ -10,5 +10,6 @@ class GovernanceConfig(AppConfig):
         from governance.assessments import permissions as _assessments  # noqa: F401
         from governance.audit import permissions as _audit  # noqa: F401
         from governance.introductions import permissions as _introductions  # noqa: F401
+        from governance.notices import permissions as _notices  # noqa: F401
         from governance.organisations import permissions as _organisations  # noqa: F401
         from governance.organisations import signals as _signals  # noqa: F401

@@ -2,5 +2,6 @@
 tasks, re-exported here so that the worker registers them under their own module names."""
 
 from governance.introductions.tasks import flag_reviews_due
+from governance.notices.tasks import send_due_notices, send_notice
 
-__all__ = ["flag_reviews_due"]
+__all__ = ["flag_reviews_due", "send_due_notices", "send_notice"]
