@@ -21,7 +21,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -40,6 +39,7 @@ from governance.introductions.models import (
     Transition,
 )
 from governance.introductions.workflow import Action, ReviewOutcome, Rule
+from governance.notices.services import notice_queue
 from governance.organisations.models import Device, Guidance, Organisation
 from governance.organisations.services import organisation_for_application
 from governance.permissions import require
@@ -467,10 +467,10 @@ def _leads_to_notify(introduction: Introduction) -> list[str]:
 
 
 def _notify_leads(review: Review, *, overdue: bool) -> bool:
+    """Queue the notice telling the leads that the review is due or overdue, in the caller's
+    transaction; False if there is no lead to tell."""
     introduction = review.introduction
-    recipients = _leads_to_notify(introduction)
-    if not recipients:
-        return False
+    state = "overdue" if overdue else "due"
     context = {
         "review": review,
         "introduction": introduction,
@@ -478,15 +478,19 @@ def _notify_leads(review: Review, *, overdue: bool) -> bool:
         "overdue_since": review.due_on + REVIEW_GRACE if review.due_on else None,
         "site_url": getattr(settings, "SITE_URL", "").rstrip("/"),
     }
-    subject = f"Review {'overdue' if overdue else 'due'}: {introduction.title}"
-    body = render_to_string("emails/review_due.txt", context)
-    EmailMessage(subject=subject[:200], body=body, to=recipients).send()
-    return True
+    notice = notice_queue(
+        kind=f"review_{state}",
+        key=f"review:{review.pk}:{state}",
+        to=_leads_to_notify(introduction),
+        subject=f"Review {state}: {introduction.title}",
+        body=render_to_string("emails/review_due.txt", context),
+    )
+    return notice is not None
 
 
 def _flag_review(review_pk: int, now: datetime, today: date) -> bool:
-    """Flag one review due and/or overdue and e-mail the leads the first time; True if a
-    flag was newly set. Its own transaction: one failure does not undo the others."""
+    """Flag one review due and/or overdue and tell the leads the first time; True if a flag
+    was newly set. Its own transaction: one failure does not undo the others."""
     with transaction.atomic():
         review = (
             Review.objects.select_for_update(of=("self",))
@@ -504,8 +508,9 @@ def _flag_review(review_pk: int, now: datetime, today: date) -> bool:
             review.flagged_due_at = now
         if newly_overdue:
             review.flagged_overdue_at = now
-        # Sent inside the transaction: if sending fails the flags roll back and the next run
-        # tries again, so the leads hear of each review once (barring a failed commit).
+        # The notice is written with the flags and sent after they commit (notices/): the
+        # leads hear of each review once, and a mail or broker outage delays the e-mail but
+        # never the flags, nor the other reviews.
         if review.leads_notified_at is None and _notify_leads(review, overdue=overdue):
             review.leads_notified_at = now
         audited(review, None, f"{_REVIEW_CHECK}: review {'overdue' if overdue else 'due'}")
@@ -514,9 +519,9 @@ def _flag_review(review_pk: int, now: datetime, today: date) -> bool:
 
 
 def reviews_flag_due(*, now: datetime) -> int:
-    """Find reviews that have fallen due or become overdue, flag them and e-mail the
-    organisation's governance leads once per review. Idempotent; returns how many reviews were
-    newly flagged. The daily Celery beat job (governance.tasks) calls it.
+    """Find reviews that have fallen due or become overdue, flag them and queue one e-mail
+    to the organisation's governance leads per review (notices/). Idempotent; returns how
+    many reviews were newly flagged. The daily Celery beat job (governance.tasks) calls it.
 
     A periodic review is due on its date; the first-cases review once the cases are logged
     (its date is then set to that day). Overdue: still not completed REVIEW_GRACE after that.

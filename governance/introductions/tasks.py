@@ -12,13 +12,14 @@ from governance.introductions import services
 @shared_task(
     bind=True,
     ignore_result=True,
-    autoretry_for=(OperationalError, OSError),
+    autoretry_for=(OperationalError,),
     retry_backoff=60,
     max_retries=5,
 )
 def flag_reviews_due(self) -> int:
-    """Daily (CELERY_BEAT_SCHEDULE): flag reviews due and overdue and e-mail the leads.
+    """Daily (CELERY_BEAT_SCHEDULE): flag reviews due and overdue and queue the notices to
+    the leads (sent by the outbox, governance/notices/).
 
-    Idempotent, so a retry after a failed e-mail or database hiccup sends nothing twice.
+    Idempotent, so a retry after a database hiccup queues nothing twice.
     """
     return services.reviews_flag_due(now=timezone.now())
