@@ -123,6 +123,15 @@ def restore_migration_data() -> None:
                 operation.code(state_apps, None)
 
 
+SET_UP = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    outcome = yield
+    item.stash[SET_UP] = outcome.excinfo is None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     yield
@@ -130,6 +139,8 @@ def pytest_runtest_teardown(item, nextitem):
     transactional = "transactional_db" in getattr(item, "fixturenames", ()) or (
         marker is not None and marker.kwargs.get("transaction")
     )
-    if transactional and nextitem is not None:
+    # A test skipped before its fixtures ran (skipif) flushed nothing, and may have had no
+    # database set up at all: only a test whose setup went through needs the data back.
+    if transactional and item.stash.get(SET_UP, False) and nextitem is not None:
         with item.config.stash[blocking_manager_key].unblock():
             restore_migration_data()
