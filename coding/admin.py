@@ -113,7 +113,9 @@ class CatalogueReleaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(CodingResult)
-class CodingResultAdmin(admin.ModelAdmin):
+class CodingResultAdmin(ReadOnlyHistoryAdmin):
+    """Stored codings, read only, with their history: each change of outcome and why."""
+
     list_display = ["pk", "ruleset", "ruleset_version", "valid", "validated_at"]
     list_filter = ["valid", "ruleset"]
     list_select_related = ["ruleset"]

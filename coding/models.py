@@ -167,6 +167,9 @@ class CodingResult(models.Model):
     validated coding). The result is stale when the rule set has a newer version, or the
     catalogue a newer release, than the ones it was validated against; coding.services
     `codings_revalidate` finds those rows through the (ruleset, ruleset_version) index.
+
+    History-tracked: a case's coding may turn from valid to invalid when the rules change, so
+    each validation whose outcome differs leaves a row saying against which version, and why.
     """
 
     class Approach(models.TextChoices):
@@ -194,6 +197,7 @@ class CodingResult(models.Model):
     result = models.JSONField(help_text="the SPEC result object")
     valid = models.BooleanField()
     validated_at = models.DateTimeField()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-validated_at", "-pk"]

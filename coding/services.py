@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from coding import engine
 from coding.errors import (
@@ -386,12 +387,20 @@ def coding_validate(
 
 
 def coding_store(
-    *, ruleset_name: str, codes: Sequence[str], context: Mapping[str, Any] | engine.Context | None
+    *,
+    ruleset_name: str,
+    codes: Sequence[str],
+    context: Mapping[str, Any] | engine.Context | None,
+    actor: Any = None,
+    reason: str = "",
 ) -> CodingResult:
-    """Validate and keep the result: what a Case links to (one to one)."""
+    """Validate and keep the result: what a Case links to (one to one). Its history starts
+    with who stored it and why (by default, the rule-set version it was validated against)."""
     validation = _validate(ruleset_name=ruleset_name, codes=codes, context=context)
     coding = CodingResult(ruleset=validation.ruleset, codes=validation.codes)
     _apply(coding, validation)
+    coding._history_user = actor
+    coding._change_reason = _reason(reason or f"Validated against {_version(coding)}")
     coding.save()
     return coding
 
@@ -401,9 +410,11 @@ def coding_revalidate(
     coding: CodingResult,
     codes: Sequence[str] | None = None,
     context: Mapping[str, Any] | engine.Context | None = None,
+    actor: Any = None,
+    reason: str = "",
 ) -> CodingResult:
     """Validate a stored coding again, with new codes or context if given (a Case edited),
-    against its rule set's current version."""
+    against its rule set's current version; its history records who, why and the outcome."""
     validation = _validate(
         ruleset_name=coding.ruleset.name,
         codes=coding.codes if codes is None else codes,
@@ -411,8 +422,14 @@ def coding_revalidate(
     )
     coding.codes = validation.codes
     _apply(coding, validation)
+    coding._history_user = actor
+    coding._change_reason = _reason(reason or f"Revalidated against {_version(coding)}")
     coding.save()
     return coding
+
+
+def _version(coding: CodingResult) -> str:
+    return f"{coding.ruleset.name} v{coding.ruleset_version}"
 
 
 def _apply(coding: CodingResult, validation: Validation) -> None:
@@ -441,16 +458,27 @@ def codings_stale(*, ruleset: RuleSet, release: CatalogueRelease | None) -> Q:
     return stale
 
 
+def _outcome(result: Mapping[str, Any]) -> tuple[Any, ...]:
+    # What a revalidation can change for the reader: not the version it names.
+    return (result.get("valid"), result.get("issues"), result.get("suggested"))
+
+
 def codings_revalidate(*, ruleset: RuleSet, chunk_size: int = 500) -> int:
     """Revalidate, `chunk_size` rows a transaction in primary-key order, every stored coding
     of `ruleset` made against an older version or catalogue release. Idempotent: a second
-    run finds nothing stale and returns 0. Returns how many were revalidated."""
+    run finds nothing stale and returns 0. Returns how many were revalidated.
+
+    A coding whose outcome changes (valid, issues or suggested sequence) gets a history row
+    saying against which version it was revalidated; one whose outcome stays is only
+    restamped with the version, in bulk, without a row (a rule-set change may touch every
+    stored coding; the history keeps what changed for the case)."""
     ruleset = RuleSet.objects.get(pk=ruleset.pk)
     release = catalogue_release_latest()
     catalogue = catalogue_current()
     engine_ruleset = ruleset_engine(ruleset, catalogue=catalogue)
     stale = codings_stale(ruleset=ruleset, release=release)
     fields = ["result", "valid", "ruleset_version", "catalogue_release", "validated_at"]
+    reason = _reason(f"Revalidated against {ruleset.name} v{ruleset.version}")
     done = 0
     last_pk = 0
     while True:
@@ -463,7 +491,7 @@ def codings_revalidate(*, ruleset: RuleSet, chunk_size: int = 500) -> int:
             if not chunk:
                 break
             now = timezone.now()
-            updated = []
+            changed, unchanged = [], []
             for coding in chunk:
                 try:
                     context = coding_context(coding.context)
@@ -476,13 +504,28 @@ def codings_revalidate(*, ruleset: RuleSet, chunk_size: int = 500) -> int:
                 except (CodesInvalid, ContextInvalid, engine.UsageError) as error:
                     logger.warning("coding %s cannot be revalidated: %s", coding.pk, error)
                     continue
+                before = _outcome(coding.result)
                 coding.result = result.to_dict()
                 coding.valid = result.valid
                 coding.ruleset_version = result.ruleset_version
                 coding.catalogue_release = release
                 coding.validated_at = now
-                updated.append(coding)
-            CodingResult.objects.bulk_update(updated, fields, batch_size=chunk_size)
-        done += len(updated)
+                if _outcome(coding.result) == before:
+                    unchanged.append(coding)
+                else:
+                    # The system's doing (a task, eagerly run inside a request or not); the
+                    # rule-set version's own history says who changed the rules.
+                    coding._history_user = None
+                    changed.append(coding)
+            bulk_update_with_history(
+                changed,
+                CodingResult,
+                fields,
+                batch_size=chunk_size,
+                default_change_reason=reason,
+                default_date=now,
+            )
+            CodingResult.objects.bulk_update(unchanged, fields, batch_size=chunk_size)
+        done += len(changed) + len(unchanged)
         last_pk = chunk[-1].pk
     return done

@@ -124,3 +124,78 @@ def test_the_periodic_catch_up_revalidates_whatever_a_lost_message_left_stale(ip
     assert tasks.revalidate_stale_codings.delay().get() == 0
     coding.refresh_from_db()
     assert coding.ruleset_version == 2
+
+
+# --- the history of a stored coding --------------------------------------------------------
+
+
+def history_of(coding: CodingResult) -> list[tuple]:
+    """(type, valid, rule-set version, user, reason) of each history row, oldest first."""
+    return [
+        (
+            row.history_type,
+            row.valid,
+            row.ruleset_version,
+            row.history_user,
+            row.history_change_reason,
+        )
+        for row in coding.history.order_by("history_date", "history_id")
+    ]
+
+
+def test_a_stored_coding_starts_its_history_with_the_version_it_was_validated_against(store):
+    coding = store("V40.1 V55.9 Z67.6", levels=2)
+
+    assert history_of(coding) == [("+", True, 1, None, "Validated against IPG366 v1")]
+
+
+def test_a_rule_set_change_that_turns_a_coding_invalid_leaves_a_history_row_saying_so(
+    ipg366, admin_user, store, django_capture_on_commit_callbacks
+):
+    coding = store("V40.1 V55.9 Z67.6", levels=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.ruleset_update(
+            ruleset=ipg366, definition=two_levels(ipg366), actor=admin_user, reason="V55.2"
+        )
+
+    assert history_of(coding) == [
+        ("+", True, 1, None, "Validated against IPG366 v1"),
+        ("~", False, 2, None, "Revalidated against IPG366 v2"),
+    ]
+    latest = coding.history.latest()
+    assert [i["rule"] for i in latest.result["issues"]] == ["levels-mismatch"]
+    assert latest.prev_record.valid is True
+
+
+def test_a_coding_whose_outcome_stays_the_same_is_restamped_without_a_history_row(ipg366, store):
+    same = store("V40.1 V55.1 Z67.6", levels=1)
+    turned = store("V40.1 V55.9 Z67.6", levels=2)
+    RuleSet.objects.filter(pk=ipg366.pk).update(
+        version=2, definition={**two_levels(ipg366), "version": 2}
+    )
+
+    assert services.codings_revalidate(ruleset=ipg366, chunk_size=1) == 2
+
+    same.refresh_from_db()
+    assert (same.ruleset_version, same.valid) == (2, True)
+    assert history_of(same) == [("+", True, 1, None, "Validated against IPG366 v1")]
+    assert [row[:3] for row in history_of(turned)] == [("+", True, 1), ("~", False, 2)]
+
+
+def test_revalidating_one_coding_records_who_and_why(ipg366, store, admin_user):
+    coding = store("V40.1 V55.9 Z67.6", levels=2)
+
+    services.coding_revalidate(
+        coding=coding, codes=["V40.1", "V55.1", "Z67.6"], actor=admin_user, reason="Case edited"
+    )
+
+    assert history_of(coding)[-1] == ("~", False, 1, admin_user, "Case edited")
+
+
+def test_revalidating_one_coding_without_a_reason_names_the_rule_set_version(ipg366, store):
+    coding = store("V40.1 V55.9 Z67.6", levels=2)
+
+    services.coding_revalidate(coding=coding)
+
+    assert history_of(coding)[-1] == ("~", True, 1, None, "Revalidated against IPG366 v1")
