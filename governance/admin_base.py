@@ -1,9 +1,12 @@
-"""What every governance admin page shares: history that is read-only, and records written
-only by services shown read-only and limited to the viewer's organisations."""
+"""What every governance admin page shares: history that is read-only; reference data saved
+through its services with the administrator's own reason (`ServiceAdmin`); and records
+written only by services shown read-only and limited to the viewer's organisations."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django import forms
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -26,9 +29,49 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return self.has_view_permission(request)
 
     def save_model(self, request, obj, form, change) -> None:
-        obj._history_user = request.user
-        obj._change_reason = "Changed in the administration site"
-        super().save_model(request, obj, form, change)
+        # Services are the only writers (STYLE.md, "Audit"): an editable page is a ServiceAdmin.
+        raise ImproperlyConfigured(f"{type(self).__name__} must save through a service.")
+
+
+class ReasonForm(forms.ModelForm):
+    """The form of a record saved through services: the administrator says why."""
+
+    reason = forms.CharField(
+        label="Reason for the change",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the audit history with your name and the time.",
+    )
+    # The administrator filling the form in (set by ServiceAdmin.get_form), for refusals.
+    actor = None
+
+
+class ServiceAdmin(HistoryAdmin):
+    """Reference data that administrators add and change here, saved through the feature's
+    services with the reason the administrator gives (`ReasonForm`'s required field), so that
+    the history says who, when and why as it does for every other write."""
+
+    form = ReasonForm
+
+    def get_form(self, request: HttpRequest, obj=None, change: bool = False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)  # a new class each request
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change) -> None:
+        saved = self.save_through_services(
+            request, form, obj if change else None, form.cleaned_data["reason"]
+        )
+        # The admin logs the change and redirects with `obj`: make it the row saved.
+        for field in saved._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding, obj._state.db = False, saved._state.db
+
+    def save_through_services(
+        self, request: HttpRequest, form: forms.ModelForm, obj, reason: str
+    ) -> models.Model:
+        """Create (`obj` None) or change `obj` from `form.cleaned_data` through the services,
+        as `request.user` and for `reason`; return the row saved."""
+        raise NotImplementedError
 
 
 class ReadOnlyScopedMixin:

@@ -12,7 +12,6 @@ from django.db import transaction
 
 from governance import roles
 from governance.audited import audited
-from governance.errors import NotPermitted
 from governance.organisations.models import (
     Device,
     Guidance,
@@ -21,7 +20,8 @@ from governance.organisations.models import (
     RoleGrant,
     normalise_reference,
 )
-from governance.permissions import forget_organisations, organisation_ids
+from governance.organisations.permissions import record_recommendation_refusal
+from governance.permissions import forget_organisations, organisation_ids, require
 
 
 def organisation_for_application(user, ods_code: Organisation | str | None = None) -> Organisation:
@@ -48,6 +48,46 @@ def organisation_for_application(user, ods_code: Organisation | str | None = Non
     raise ValidationError(
         {"organisation": ["You belong to several organisations: give the ODS code of one."]}
     )
+
+
+def _normalised(value: str | None) -> str:
+    return (value or "").strip()
+
+
+@transaction.atomic
+def organisation_create(*, name: str, ods_code: str, actor=None, reason: str = "") -> Organisation:
+    organisation = Organisation(name=_normalised(name), ods_code=_normalised(ods_code).upper())
+    organisation.full_clean()
+    audited(organisation, actor, reason or "Organisation added")
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def organisation_update(
+    *, organisation: Organisation, name: str, ods_code: str, actor=None, reason: str = ""
+) -> Organisation:
+    """Rename the organisation or correct its ODS code. Nothing is written when nothing
+    changes."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    return _update(
+        organisation,
+        {"name": _normalised(name), "ods_code": _normalised(ods_code).upper()},
+        actor,
+        reason or "Organisation changed",
+    )
+
+
+def _update(instance, values: dict, actor, reason: str):
+    """Set `values` on a locked `instance` and save it, on record, unless none differs."""
+    if all(getattr(instance, field) == value for field, value in values.items()):
+        return instance
+    for field, value in values.items():
+        setattr(instance, field, value)
+    instance.full_clean()
+    audited(instance, actor, reason)
+    instance.save()
+    return instance
 
 
 @transaction.atomic
@@ -105,12 +145,37 @@ def guidance_upsert(
 
 
 @transaction.atomic
+def guidance_update(
+    *,
+    guidance: Guidance,
+    title: str,
+    supersedes: str = "",
+    url: str = "",
+    ruleset=None,
+    actor=None,
+    reason: str = "",
+) -> Guidance:
+    """Set a guidance's details to exactly these (the administration pages): unlike
+    guidance_upsert, an empty value clears the stored one. The reference and the NICE
+    recommendation (guidance_set_recommendation) are not changed here. Nothing is written
+    when nothing changes."""
+    supersedes = normalise_reference(supersedes, "supersedes") if supersedes else ""
+    guidance = Guidance.objects.select_for_update().get(pk=guidance.pk)
+    values = {
+        "title": _normalised(title),
+        "supersedes": supersedes,
+        "url": _normalised(url),
+        "ruleset_id": ruleset.pk if ruleset is not None else None,
+    }
+    return _update(guidance, values, actor, reason or "Guidance updated")
+
+
+@transaction.atomic
 def guidance_set_recommendation(
     *, guidance: Guidance, recommendation: str | None, actor, reason: str = ""
 ) -> Guidance:
     """Record NICE's recommendation (an administrator's job; None clears it)."""
-    if not roles.is_admin(actor):
-        raise NotPermitted("Only an administrator may record the NICE recommendation.")
+    require(record_recommendation_refusal, actor)
     valid = {choice.value for choice in Guidance.Recommendation}
     if recommendation is not None and recommendation not in valid:
         raise ValidationError(
@@ -144,6 +209,28 @@ def device_create(
     audited(device, actor, reason or "Device added")
     device.save()
     return device
+
+
+@transaction.atomic
+def device_update(
+    *,
+    device: Device,
+    name: str,
+    manufacturer: str = "",
+    model: str = "",
+    catalogue_number: str = "",
+    actor=None,
+    reason: str = "",
+) -> Device:
+    """Correct a device's details. Nothing is written when nothing changes."""
+    device = Device.objects.select_for_update().get(pk=device.pk)
+    values = {
+        "name": _normalised(name),
+        "manufacturer": _normalised(manufacturer),
+        "model": _normalised(model),
+        "catalogue_number": _normalised(catalogue_number),
+    }
+    return _update(device, values, actor, reason or "Device changed")
 
 
 @transaction.atomic
