@@ -1,7 +1,9 @@
 """HTTP API of the audit history (SPEC.md section 4):
 
     GET introductions/{id}/history/ and history/export/    one introduction and what hangs off it
-    GET history/ and history/export/                       every introduction the caller sees
+    GET history/ and history/export/                       every introduction the caller sees,
+                                                           and the role grants and memberships
+                                                           of their organisations' people
 
 Governance leads and administrators; newest first, paged by a keyset cursor in a
 `Link: <...>; rel="next"` header; the CSV export streams.
@@ -27,6 +29,12 @@ from governance.introductions.models import Introduction
 
 HISTORY_FILTERS = [
     OpenApiParameter("user", str, description="Only changes by this username."),
+    OpenApiParameter(
+        "member",
+        str,
+        description="Only the role grants and memberships of this username (who was given or "
+        "lost a role, or joined or left one of the caller's organisations).",
+    ),
     OpenApiParameter(
         "model",
         str,
@@ -88,7 +96,8 @@ class HistoryResponseMixin:
 
 
 class HistoryView(DomainErrorMixin, HistoryResponseMixin, APIView):
-    """The audit history of every introduction in the caller's organisations."""
+    """The audit history of every introduction in the caller's organisations, and the role
+    grants and memberships of their people (with `introduction` null)."""
 
     permission_classes = [IsAuthenticated, HasRole]
 

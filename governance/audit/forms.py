@@ -13,6 +13,11 @@ class HistoryFilterForm(NHSFormMixin, forms.Form):
     """The audit page's filters; field names are governance.audit.HistoryFilter's parameters."""
 
     user = forms.ChoiceField(label="Changed by", required=False)
+    member = forms.ChoiceField(
+        label="Roles and memberships of",
+        required=False,
+        help_text="Who was given or lost a role, or joined or left the organisation.",
+    )
     model = forms.ChoiceField(label="Record type", required=False)
     introduction = forms.ChoiceField(label="Introduction", required=False)
     since = NHSDateField(label="From", required=False, help_text="For example, 1 4 2026.")
@@ -28,6 +33,7 @@ class HistoryFilterForm(NHSFormMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].choices = [("", "Anyone"), *users]
+        self.fields["member"].choices = [("", "Anyone"), *users]
         self.fields["model"].choices = [
             ("", "Any record"),
             *((value, label.capitalize()) for value, label in record_types),
@@ -47,7 +53,9 @@ class HistoryFilterForm(NHSFormMixin, forms.Form):
     def params(self) -> dict[str, str]:
         """The valid filters as governance.audit.HistoryFilter.from_params reads them."""
         data = self.cleaned_data
-        params = {name: data.get(name) or "" for name in ("user", "model", "introduction")}
+        params = {
+            name: data.get(name) or "" for name in ("user", "member", "model", "introduction")
+        }
         for name in ("since", "until"):
             params[name] = data[name].isoformat() if data.get(name) else ""
         return params

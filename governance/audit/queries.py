@@ -1,18 +1,24 @@
-"""The audit history: field-level changes of introductions and everything hanging off them.
+"""The audit history: field-level changes of introductions and everything hanging off them,
+and who gave which role to whom and who added or removed which member of an organisation.
 
 The one query service behind `GET /api/v1/introductions/{id}/history/`, `GET /api/v1/history/`,
 their CSV exports and the audit page. It reads django-simple-history's tables (one per tracked
-model, see `track`) and never writes: history rows are immutable (governance/history.py).
+model, see `track`) and the append-only record of role grants, and never writes: history rows
+are immutable (governance/history.py).
 
-Each entry is one historical row: when, who, which record, created/changed/deleted, why, and
-its changes as readable before/after pairs. Entries come newest first, in pages walked with a
-keyset cursor over (history_date, model, history_id), never OFFSET, so a page costs the same
-number of queries (about a dozen) and index lookups at the millionth row as at the first:
+Each entry is one row: when, who, which record, created/changed/deleted (or, for people, the
+role given or taken, the member added or removed), why, and its changes as readable
+before/after pairs. Entries come newest first, in pages walked with a keyset cursor over
+(date, table, id), never OFFSET, so a page costs the same number of queries (about a dozen)
+and index lookups at the millionth row as at the first:
 
     page = history_page(viewer=user, filters=HistoryFilter(introduction=42), limit=50)
     page.entries, page.next_cursor   # pass next_cursor back for the next (older) page
     for entry in history_all(viewer=user, filters=...): ...   # every entry, in batches
-    HistoryFilter.from_params(request.GET)  # ?user=&model=&introduction=&since=&until=
+    HistoryFilter.from_params(request.GET)  # ?user=&member=&model=&introduction=&since=&until=
+
+Role grants and memberships belong to no introduction (`introduction_id` None): a viewer sees
+those of the users of their own organisations, never another organisation's.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import base64
 import binascii
 import csv
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -36,6 +42,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
 from governance.audit.permissions import read_history_refusal
 from governance.introductions.models import Condition, Introduction, IntroductionDevice, Review
+from governance.organisations.models import Membership, Organisation, RoleGrant
 from governance.permissions import organisation_ids, require
 
 MAX_LIMIT = 500
@@ -44,11 +51,31 @@ TYPE_LABELS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 IGNORED_FIELDS = frozenset({"id", "created_at", "updated_at"})
 
 
+# (model field, old raw value, new raw value): one change, before it is made readable.
+RawChange = tuple[models.Field, Any, Any]
+# Readable names of related rows by (model, id), read once per page (`_related_names`).
+Names = dict[tuple[type[models.Model], Any], str]
+
+
 @dataclass(frozen=True)
 class Tracked:
+    """A history-tracked model (django-simple-history): each historical row is an entry.
+
+    An introduction's record has `introduction_field`, the historical column holding the
+    introduction's id. A record of an organisation's people (a membership) has none; its
+    `organisation_field` holds the organisation's id, `member_field` the user's, and
+    `actions` words its types ("Member added")."""
+
     model: type[models.Model]
-    introduction_field: str  # the historical table's column holding the introduction's id
+    introduction_field: str | None
     rank: int  # tie-breaker between tables in the newest-first order
+    organisation_field: str | None = None
+    member_field: str | None = None
+    actions: Mapping[str, str] = field(default_factory=dict)
+
+    date_field = "history_date"
+    id_field = "history_id"
+    actor_field = "history_user_id"
 
     @property
     def name(self) -> str:
@@ -62,8 +89,137 @@ class Tracked:
     def history_model(self) -> type[models.Model]:
         return self.model.history.model
 
+    def queryset(self) -> models.QuerySet:
+        history = self.history_model
+        pk = self.model._meta.pk.attname
+        previous = (
+            history.objects.filter(**{pk: OuterRef(pk)}, history_id__lt=OuterRef("history_id"))
+            .order_by("-history_id")
+            .values("history_id")[:1]
+        )
+        return history.objects.annotate(previous_history_id=Subquery(previous)).select_related(
+            "history_user"
+        )
 
-TRACKED: dict[str, Tracked] = {}
+    def scope(self, viewer, introduction: int | None, member: int | None) -> Q | None:
+        """The rows the viewer may read under these filters; None when there are none."""
+        column = self.introduction_field
+        if column is None:  # a record of people: of the viewer's organisations only
+            if introduction is not None:
+                return None
+            scope = Q(**{f"{self.organisation_field}__in": organisation_ids(viewer)})
+            return scope & Q(**{self.member_field: member}) if member is not None else scope
+        if member is not None:
+            return None
+        if introduction is not None:
+            return Q(**{column: introduction})
+        orgs = organisation_ids(viewer)
+        if column == "id" and self.model is Introduction:
+            return Q(organisation_id__in=orgs)
+        return Q(
+            **{f"{column}__in": Introduction.objects.filter(organisation_id__in=orgs).values("id")}
+        )
+
+    def previous_id(self, row) -> int | None:
+        return row.previous_history_id if row.history_type == "~" else None
+
+    def changes(self, row, before) -> list[RawChange]:
+        changes = []
+        for model_field in _tracked_fields(self):
+            new = getattr(row, model_field.attname)
+            if row.history_type == "+":
+                if not _is_empty(new):
+                    changes.append((model_field, None, new))
+            elif row.history_type == "-":
+                if not _is_empty(new):
+                    changes.append((model_field, new, None))
+            else:
+                old = getattr(before, model_field.attname) if before is not None else None
+                if old != new:
+                    changes.append((model_field, old, new))
+        return changes
+
+    def entry(self, row, changes: list[RawChange], names: Names, titles: dict) -> Entry:
+        introduction_id = getattr(row, self.introduction_field) if self.introduction_field else None
+        summary = ""
+        if self.member_field is not None and row.history_type in "+-":
+            person = _name(names, get_user_model(), getattr(row, self.member_field))
+            organisation = _name(names, Organisation, getattr(row, self.organisation_field))
+            verb = "added to" if row.history_type == "+" else "removed from"
+            summary = f"{person} {verb} {organisation}"
+        return _entry(
+            self,
+            row,
+            at=row.history_date,
+            actor=row.history_user,
+            object_id=getattr(row, self.model._meta.pk.attname),
+            introduction_id=introduction_id,
+            introduction_title=titles.get(introduction_id, ""),
+            type=row.history_type,
+            action=self.actions.get(row.history_type, ""),
+            summary=summary,
+            reason=row.history_change_reason or "",
+            changes=changes,
+            names=names,
+            history_id=row.history_id,
+        )
+
+
+@dataclass(frozen=True)
+class RoleGrants:
+    """The append-only record of roles given and taken away (organisations.RoleGrant): one
+    entry a row, shown for the users of the viewer's organisations, of no introduction."""
+
+    rank: int
+    model = RoleGrant
+    name = "rolegrant"
+    label = "role grant"
+    introduction_field = None
+    date_field = "at"
+    id_field = "id"
+    actor_field = "by_id"
+
+    def queryset(self) -> models.QuerySet:
+        return RoleGrant.objects.select_related("by")
+
+    def scope(self, viewer, introduction: int | None, member: int | None) -> Q | None:
+        if introduction is not None:
+            return None
+        members = Membership.objects.filter(organisation_id__in=organisation_ids(viewer))
+        scope = Q(user_id__in=members.values("user_id"))
+        return scope & Q(user_id=member) if member is not None else scope
+
+    def previous_id(self, row) -> None:
+        return None
+
+    def changes(self, row, before) -> list[RawChange]:
+        role, user = RoleGrant._meta.get_field("role"), RoleGrant._meta.get_field("user")
+        if row.granted:
+            return [(role, None, row.role), (user, None, row.user_id)]
+        return [(role, row.role, None), (user, row.user_id, None)]
+
+    def entry(self, row, changes: list[RawChange], names: Names, titles: dict) -> Entry:
+        person = _name(names, get_user_model(), row.user_id)
+        return _entry(
+            self,
+            row,
+            at=row.at,
+            actor=row.by,
+            object_id=row.pk,
+            introduction_id=None,
+            introduction_title="",
+            type="+" if row.granted else "-",
+            action="Role given" if row.granted else "Role taken away",
+            summary=f"{row.role} {'given to' if row.granted else 'taken from'} {person}",
+            reason=row.reason,
+            changes=changes,
+            names=names,
+            history_id=row.pk,
+        )
+
+
+Source = Tracked | RoleGrants
+TRACKED: dict[str, Source] = {}
 
 
 def track(model: type[models.Model], introduction_field: str = "introduction_id") -> None:
@@ -84,6 +240,16 @@ track(Condition)
 track(Review)
 track(EqualityAssessment)
 track(SustainabilityAssessment)
+# The people of the viewer's organisations: who joined or left, who was given which role.
+TRACKED["membership"] = Tracked(
+    Membership,
+    introduction_field=None,
+    rank=len(TRACKED),
+    organisation_field="organisation_id",
+    member_field="user_id",
+    actions={"+": "Member added", "~": "Membership changed", "-": "Member removed"},
+)
+TRACKED["rolegrant"] = RoleGrants(rank=len(TRACKED))
 
 
 def record_types() -> list[tuple[str, str]]:
@@ -111,15 +277,17 @@ class Entry:
     object_id: int
     introduction_id: int | None
     introduction_title: str
-    type: str  # "+", "~" or "-"
+    type: str  # "+", "~" or "-" (a role given "+", taken away "-")
     reason: str
     changes: list[Change]
     history_id: int
     rank: int
+    action: str = ""  # what happened, where the type says too little: "Role given"
+    summary: str = ""  # for people: "Governance lead given to Alice Smith"
 
     @property
     def type_label(self) -> str:
-        return TYPE_LABELS.get(self.type, self.type)
+        return self.action or TYPE_LABELS.get(self.type, self.type)
 
     @property
     def key(self) -> tuple[datetime, int, int]:
@@ -139,7 +307,8 @@ class Page:
 @dataclass(frozen=True)
 class HistoryFilter:
     introduction: int | None = None
-    user: str | None = None  # username
+    user: str | None = None  # username of who made the change
+    member: str | None = None  # username: only role grants and memberships of this user
     model: str | None = None  # a TRACKED name, e.g. "condition"
     since: datetime | None = None  # inclusive
     until: datetime | None = None  # inclusive
@@ -148,7 +317,7 @@ class HistoryFilter:
     def from_params(
         cls, params: Mapping[str, Any], *, introduction: int | None = None
     ) -> HistoryFilter:
-        """Read ?introduction=&user=&model=&since=&until= (empty means no filter).
+        """Read ?introduction=&user=&member=&model=&since=&until= (empty means no filter).
 
         Dates are ISO 8601: a date (`until` then means the end of that day) or a date-time.
         A bad value raises ValidationError naming the parameter.
@@ -182,6 +351,7 @@ class HistoryFilter:
         return cls(
             introduction=introduction,
             user=get("user"),
+            member=get("member"),
             model=model.lower() if model else None,
             since=since,
             until=until,
@@ -230,66 +400,48 @@ def decode_cursor(cursor: str) -> tuple[datetime, int, int]:
         raise ValidationError({"cursor": ["This cursor is not valid."]}) from None
 
 
-def _older_than(rank: int, key: tuple[datetime, int, int]) -> Q:
-    """Rows of the table ranked `rank` that come after `key` in newest-first order of
-    (history_date, rank, history_id)."""
-    at, key_rank, history_id = key
-    if rank < key_rank:
-        return Q(history_date__lte=at)
-    if rank == key_rank:
-        return Q(history_date__lt=at) | Q(history_date=at, history_id__lt=history_id)
-    return Q(history_date__lt=at)
+def _older_than(source: Source, key: tuple[datetime, int, int]) -> Q:
+    """Rows of `source` that come after `key` in newest-first order of (date, rank, id)."""
+    at, key_rank, row_id = key
+    date, pk = source.date_field, source.id_field
+    if source.rank < key_rank:
+        return Q(**{f"{date}__lte": at})
+    if source.rank == key_rank:
+        return Q(**{f"{date}__lt": at}) | Q(**{date: at, f"{pk}__lt": row_id})
+    return Q(**{f"{date}__lt": at})
 
 
 def _rows(
-    tracked: Tracked,
+    source: Source,
     scope: Q,
     filters: HistoryFilter,
     user_id: int | None,
     key: tuple | None,
     limit: int,
 ) -> list:
-    history = tracked.history_model
-    pk = tracked.model._meta.pk.attname
-    previous = (
-        history.objects.filter(**{pk: OuterRef(pk)}, history_id__lt=OuterRef("history_id"))
-        .order_by("-history_id")
-        .values("history_id")[:1]
-    )
-    rows = history.objects.filter(scope)
+    date = source.date_field
+    rows = source.queryset().filter(scope)
     if user_id is not None:
-        rows = rows.filter(history_user_id=user_id)
+        rows = rows.filter(**{source.actor_field: user_id})
     if filters.since:
-        rows = rows.filter(history_date__gte=filters.since)
+        rows = rows.filter(**{f"{date}__gte": filters.since})
     if filters.until:
-        rows = rows.filter(history_date__lte=filters.until)
+        rows = rows.filter(**{f"{date}__lte": filters.until})
     if key is not None:
-        rows = rows.filter(_older_than(tracked.rank, key))
-    rows = (
-        rows.annotate(previous_history_id=Subquery(previous))
-        .select_related("history_user")
-        .order_by("-history_date", "-history_id")
-    )
-    return list(rows[:limit])
+        rows = rows.filter(_older_than(source, key))
+    return list(rows.order_by(f"-{date}", f"-{source.id_field}")[:limit])
 
 
-def _scope(tracked: Tracked, viewer, introduction: int | None) -> Q:
-    column = tracked.introduction_field
-    if introduction is not None:
-        return Q(**{column: introduction})
-    orgs = organisation_ids(viewer)
-    if column == "id" and tracked.model is Introduction:
-        return Q(organisation_id__in=orgs)
-    return Q(
-        **{f"{column}__in": Introduction.objects.filter(organisation_id__in=orgs).values("id")}
-    )
+def _user_id(username: str) -> int | None:
+    return get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
 
 
 def history_page(
     *, viewer, filters: HistoryFilter, cursor: str | None = None, limit: int = 50
 ) -> Page:
     """One page of entries, newest first. NotPermitted unless the viewer may read history
-    (a governance lead or administrator); only their organisations' introductions appear."""
+    (a governance lead or administrator); only their organisations' introductions, and the
+    role grants and memberships of their organisations' users, appear."""
     require(read_history_refusal, viewer)
     limit = max(1, min(int(limit), MAX_LIMIT))
     key = decode_cursor(cursor) if cursor else None
@@ -298,26 +450,32 @@ def history_page(
         visible = Introduction.objects.visible_to(viewer).filter(pk=filters.introduction)
         if not visible.exists():
             return empty
-    user_id = None
+    user_id = member_id = None
     if filters.user is not None:
-        user_id = (
-            get_user_model()
-            .objects.filter(username=filters.user)
-            .values_list("pk", flat=True)
-            .first()
-        )
+        user_id = _user_id(filters.user)
         if user_id is None:
             return empty
-    tables = [TRACKED[filters.model]] if filters.model else list(TRACKED.values())
-    fetched: list[tuple[Tracked, Any]] = []
-    for tracked in tables:
-        scope = _scope(tracked, viewer, filters.introduction)
-        rows = _rows(tracked, scope, filters, user_id, key, limit + 1)
-        fetched.extend((tracked, row) for row in rows)
-    fetched.sort(key=lambda pair: (pair[1].history_date, pair[0].rank, pair[1].pk), reverse=True)
+    if filters.member is not None:
+        member_id = _user_id(filters.member)
+        if member_id is None:
+            return empty
+    sources = [TRACKED[filters.model]] if filters.model else list(TRACKED.values())
+    fetched: list[tuple[Source, Any]] = []
+    for source in sources:
+        scope = source.scope(viewer, filters.introduction, member_id)
+        if scope is None:
+            continue
+        rows = _rows(source, scope, filters, user_id, key, limit + 1)
+        fetched.extend((source, row) for row in rows)
+    fetched.sort(key=_sort_key, reverse=True)
     more = len(fetched) > limit
     entries = _entries(fetched[:limit])
     return Page(entries, entries[-1].cursor if more and entries else None)
+
+
+def _sort_key(pair: tuple[Source, Any]) -> tuple[datetime, int, int]:
+    source, row = pair
+    return (getattr(row, source.date_field), source.rank, getattr(row, source.id_field))
 
 
 def history_all(*, viewer, filters: HistoryFilter, batch: int = MAX_LIMIT) -> Iterator[Entry]:
@@ -355,13 +513,12 @@ def _user_display(user) -> str:
     return user.get_full_name() or user.username
 
 
-def _entries(fetched: list[tuple[Tracked, Any]]) -> list[Entry]:
+def _entries(fetched: list[tuple[Source, Any]]) -> list[Entry]:
     previous_rows = _previous_rows(fetched)
     raw_changes = []
     related_ids: dict[type[models.Model], set] = {}
-    for tracked, row in fetched:
-        before = previous_rows.get((tracked.name, getattr(row, "previous_history_id", None)))
-        changes = _diff(tracked, row, before)
+    for source, row in fetched:
+        changes = source.changes(row, previous_rows.get((source.name, source.previous_id(row))))
         raw_changes.append(changes)
         for model_field, old, new in changes:
             if model_field.is_relation:
@@ -369,45 +526,43 @@ def _entries(fetched: list[tuple[Tracked, Any]]) -> list[Entry]:
                 ids.update(v for v in (old, new) if v is not None)
     names = _related_names(related_ids)
     titles = _introduction_titles(fetched)
-    entries = []
-    for (tracked, row), changes in zip(fetched, raw_changes, strict=True):
-        introduction_id = getattr(row, tracked.introduction_field)
-        entries.append(
-            Entry(
-                at=row.history_date,
-                user=row.history_user.username if row.history_user else None,
-                user_display=_user_display(row.history_user),
-                model=tracked.name,
-                model_label=tracked.label,
-                object_id=getattr(row, tracked.model._meta.pk.attname),
-                introduction_id=introduction_id,
-                introduction_title=titles.get(introduction_id, ""),
-                type=row.history_type,
-                reason=row.history_change_reason or "",
-                changes=[
-                    Change(
-                        field=f.name,
-                        label=str(f.verbose_name).capitalize(),
-                        old=_raw(old),
-                        new=_raw(new),
-                        old_display=_display(f, old, names),
-                        new_display=_display(f, new, names),
-                    )
-                    for f, old, new in changes
-                ],
-                history_id=row.history_id,
-                rank=tracked.rank,
+    return [
+        source.entry(row, changes, names, titles)
+        for (source, row), changes in zip(fetched, raw_changes, strict=True)
+    ]
+
+
+def _entry(
+    source: Source, row, *, actor, changes: list[RawChange], names: Names, **fields
+) -> Entry:
+    return Entry(
+        user=actor.username if actor else None,
+        user_display=_user_display(actor),
+        model=source.name,
+        model_label=source.label,
+        changes=[
+            Change(
+                field=f.name,
+                label=str(f.verbose_name).capitalize(),
+                old=_raw(old),
+                new=_raw(new),
+                old_display=_display(f, old, names),
+                new_display=_display(f, new, names),
             )
-        )
-    return entries
+            for f, old, new in changes
+        ],
+        rank=source.rank,
+        **fields,
+    )
 
 
-def _previous_rows(fetched: list[tuple[Tracked, Any]]) -> dict[tuple[str, int], Any]:
+def _previous_rows(fetched: list[tuple[Source, Any]]) -> dict[tuple[str, int], Any]:
     """The version before each changed row, one query per table."""
     wanted: dict[str, set[int]] = {}
-    for tracked, row in fetched:
-        if row.history_type == "~" and row.previous_history_id is not None:
-            wanted.setdefault(tracked.name, set()).add(row.previous_history_id)
+    for source, row in fetched:
+        previous_id = source.previous_id(row)
+        if previous_id is not None:
+            wanted.setdefault(source.name, set()).add(previous_id)
     found = {}
     for name, ids in wanted.items():
         for row in TRACKED[name].history_model.objects.filter(history_id__in=ids):
@@ -419,24 +574,7 @@ def _tracked_fields(tracked: Tracked) -> list[models.Field]:
     return [f for f in tracked.history_model.tracked_fields if f.name not in IGNORED_FIELDS]
 
 
-def _diff(tracked: Tracked, row, before) -> list[tuple[models.Field, Any, Any]]:
-    changes = []
-    for model_field in _tracked_fields(tracked):
-        new = getattr(row, model_field.attname)
-        if row.history_type == "+":
-            if not _is_empty(new):
-                changes.append((model_field, None, new))
-        elif row.history_type == "-":
-            if not _is_empty(new):
-                changes.append((model_field, new, None))
-        else:
-            old = getattr(before, model_field.attname) if before is not None else None
-            if old != new:
-                changes.append((model_field, old, new))
-    return changes
-
-
-def _related_names(related_ids: dict[type[models.Model], set]) -> dict[tuple, str]:
+def _related_names(related_ids: dict[type[models.Model], set]) -> Names:
     """Readable names of related rows, one query per related model."""
     User = get_user_model()
     names = {}
@@ -446,12 +584,22 @@ def _related_names(related_ids: dict[type[models.Model], set]) -> dict[tuple, st
     return names
 
 
-def _introduction_titles(fetched: list[tuple[Tracked, Any]]) -> dict[int, str]:
-    ids = {getattr(row, tracked.introduction_field) for tracked, row in fetched}
+def _introduction_titles(fetched: list[tuple[Source, Any]]) -> dict[int, str]:
+    ids = {
+        getattr(row, source.introduction_field)
+        for source, row in fetched
+        if source.introduction_field is not None
+    }
+    if not ids:
+        return {}
     return dict(Introduction.objects.filter(pk__in=ids).values_list("pk", "title"))
 
 
-def _display(model_field: models.Field, value: Any, names: dict[tuple, str]) -> str:
+def _name(names: Names, model: type[models.Model], pk: Any) -> str:
+    return names.get((model, pk), f"#{pk} (deleted)")
+
+
+def _display(model_field: models.Field, value: Any, names: Names) -> str:
     if _is_empty(value):
         return ""
     if model_field.is_relation:

@@ -23,8 +23,20 @@ class HistoryEntrySerializer(serializers.Serializer):
     model = serializers.ChoiceField(choices=[name for name, _ in audit.record_types()])
     model_label = serializers.CharField()
     object_id = serializers.IntegerField()
-    introduction = serializers.IntegerField(source="introduction_id", allow_null=True)
+    introduction = serializers.IntegerField(
+        source="introduction_id",
+        allow_null=True,
+        help_text="null for role grants and memberships, which belong to no introduction",
+    )
     introduction_title = serializers.CharField()
     type = serializers.ChoiceField(choices=list(audit.TYPE_LABELS.items()))
+    action = serializers.CharField(
+        source="type_label", help_text='What happened in words: "Changed", "Role given".'
+    )
+    summary = serializers.CharField(
+        allow_blank=True,
+        help_text='For role grants and memberships, what happened to whom: "Governance lead '
+        'given to Alice Smith"; empty otherwise.',
+    )
     reason = serializers.CharField(allow_blank=True)
     changes = ChangeSerializer(many=True)

@@ -1,5 +1,6 @@
 """The audit history page and its CSV export: every change to the organisation's introductions
-and what hangs off them, newest first. Read-only: nothing here changes or deletes history."""
+and what hangs off them, and the roles and memberships of its people, newest first. Read-only:
+nothing here changes or deletes history."""
 
 from __future__ import annotations
 
@@ -88,8 +89,9 @@ def _page_links(request: HttpRequest, next_cursor: str | None) -> dict[str, str 
 @require_GET
 @refuses
 def audit_history(request: HttpRequest) -> HttpResponse:
-    """Every change to the organisation's introductions and what hangs off them, newest first.
-    Read-only: nothing here changes or deletes history."""
+    """Every change to the organisation's introductions and what hangs off them, and to its
+    people's roles and memberships, newest first. Read-only: nothing here changes or deletes
+    history."""
     require("governance.read_history", request.user)
     form = _history_form(request)
     filters = _history_filter(form)

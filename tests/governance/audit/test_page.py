@@ -73,8 +73,9 @@ def test_a_lead_sees_each_change_as_a_readable_before_and_after(client, lead, st
 
     assert response.status_code == 200
     entries = rows(response.text)
-    assert len(entries) == 4
-    newest, _submitted, edited, created = entries
+    assert len(entries) == 4 + 2  # and, before the story, the applicant and lead joining
+    newest, _submitted, edited, created, *joined = entries
+    assert all("Member added</strong>: Joined the only organisation" in row for row in joined)
     assert "Changed</strong>: Start review" in newest
     assert "<dt>Status</dt>" in newest
     assert '<del class="app-changes__old">Submitted</del>' in newest
@@ -92,7 +93,7 @@ def test_an_administrator_reads_the_audit_history(client, admin_user, story):
     response = client.get(URL)
 
     assert response.status_code == 200
-    assert len(rows(response.text)) == 4
+    assert len(rows(response.text)) == 4 + 3  # and the three personas joining
 
 
 def test_the_history_is_filtered_by_who_made_the_change(client, lead, story):
@@ -136,7 +137,7 @@ def test_the_history_is_filtered_by_dates(client, lead, story):
     )
     before = client.get(URL, {"until_day": 1, "until_month": 1, "until_year": 2000})
 
-    assert len(rows(today_only.text)) == 4
+    assert len(rows(today_only.text)) == 4 + 2  # and the applicant and lead joining
     assert 'data-testid="no-history"' in before.text
 
 
@@ -262,4 +263,4 @@ def test_the_audit_pages_queries_do_not_grow_with_the_rows(
     with django_assert_max_num_queries(len(one_row)):
         response = client.get(URL)
 
-    assert len(rows(response.text)) == 20
+    assert len(rows(response.text)) == 20 + 2  # and the applicant and lead joining
