@@ -338,6 +338,7 @@ def test_the_audit_page_shows_who_gave_which_role_to_whom_and_why(
     assert "Role taken away</strong>: Left the committee" in taken
     assert "<dt>Role</dt>" in given
     assert 'href="/introductions/' not in given  # no introduction to link to
+    assert "{#" not in response.text  # the templates' comments stay comments
 
 
 def test_the_audit_page_filters_by_whose_roles_and_memberships(client, lead, promoted):
