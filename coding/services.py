@@ -31,6 +31,7 @@ from coding.errors import (
     RuleSetNotFound,
 )
 from coding.models import CatalogueRelease, Code, CodingResult, RuleSet
+from coding.signals import codings_revalidated
 
 logger = logging.getLogger(__name__)
 
@@ -526,6 +527,8 @@ def codings_revalidate(*, ruleset: RuleSet, chunk_size: int = 500) -> int:
                 default_date=now,
             )
             CodingResult.objects.bulk_update(unchanged, fields, batch_size=chunk_size)
+            if changed:
+                codings_revalidated.send(sender=CodingResult, codings=changed, reason=reason)
         done += len(changed) + len(unchanged)
         last_pk = chunk[-1].pk
     return done

@@ -9,6 +9,8 @@ class GovernanceConfig(AppConfig):
         # Each feature registers its permissions (rules) and receivers when imported.
         from governance.assessments import permissions as _assessments  # noqa: F401
         from governance.audit import permissions as _audit  # noqa: F401
+        from governance.cases import permissions as _cases  # noqa: F401
+        from governance.cases import receivers as _receivers  # noqa: F401
         from governance.introductions import permissions as _introductions  # noqa: F401
         from governance.notices import permissions as _notices  # noqa: F401
         from governance.organisations import permissions as _organisations  # noqa: F401

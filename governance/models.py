@@ -6,6 +6,7 @@ Code imports a model from its feature package, never from here.
 """
 
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
+from governance.cases.models import Case, Operator, Outcome
 from governance.introductions.models import (
     Condition,
     Introduction,
@@ -23,6 +24,7 @@ from governance.organisations.models import (
 )
 
 __all__ = [
+    "Case",
     "Condition",
     "Device",
     "EqualityAssessment",
@@ -31,7 +33,9 @@ __all__ = [
     "IntroductionDevice",
     "Membership",
     "Notice",
+    "Operator",
     "Organisation",
+    "Outcome",
     "Review",
     "RoleGrant",
     "SustainabilityAssessment",

@@ -41,6 +41,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
 from governance.audit.permissions import read_history_refusal
+from governance.cases.models import Case, Operator, Outcome
 from governance.introductions.models import Condition, Introduction, IntroductionDevice, Review
 from governance.organisations.models import Membership, Organisation, RoleGrant
 from governance.permissions import organisation_ids, require
@@ -240,6 +241,9 @@ track(Condition)
 track(Review)
 track(EqualityAssessment)
 track(SustainabilityAssessment)
+track(Operator)
+track(Case)
+track(Outcome)
 # The people of the viewer's organisations: who joined or left, who was given which role.
 TRACKED["membership"] = Tracked(
     Membership,

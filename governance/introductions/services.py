@@ -12,7 +12,6 @@ table in introductions/workflow.py and writes one append-only `Transition` row.
 
 from __future__ import annotations
 
-import calendar
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -28,6 +27,7 @@ from django.utils import timezone
 
 from governance import roles
 from governance.audited import audited, lock
+from governance.dates import add_months
 from governance.errors import InvalidTransition, NotPermitted, PreconditionsUnmet
 from governance.introductions import permissions, workflow
 from governance.introductions.models import (
@@ -74,13 +74,6 @@ def introduction_lock(pk: int) -> Introduction:
     first, so concurrent actions on one introduction run one after the other and the later
     one is checked against the earlier one's result."""
     return lock(Introduction.objects.select_related("guidance"), pk, what="introduction")
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later, or the month's last day (31 January + 1 = 28/29 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _clean_conditions(conditions: Iterable[str] | None) -> list[str]:
@@ -448,8 +441,9 @@ def review_complete(
 _REVIEW_CHECK = "Daily review check"
 
 
-def _leads_to_notify(introduction: Introduction) -> list[str]:
-    """E-mail addresses of the organisation's governance leads, other than the applicant."""
+def leads_to_notify(introduction: Introduction) -> list[str]:
+    """E-mail addresses of the organisation's governance leads, other than the applicant: who
+    hears of reviews due, and of the introduction's cases that need a lead's attention."""
     User = get_user_model()
     emails = (
         User.objects.filter(
@@ -481,7 +475,7 @@ def _notify_leads(review: Review, *, overdue: bool) -> bool:
     notice = notice_queue(
         kind=f"review_{state}",
         key=f"review:{review.pk}:{state}",
-        to=_leads_to_notify(introduction),
+        to=leads_to_notify(introduction),
         subject=f"Review {state}: {introduction.title}",
         body=render_to_string("emails/review_due.txt", context),
     )
@@ -518,6 +512,32 @@ def _flag_review(review_pk: int, now: datetime, today: date) -> bool:
         return True
 
 
+def review_first_cases_reached(
+    *, introduction: Introduction, today: date, actor=None, reason: str = ""
+) -> Review | None:
+    """Make the "after the first N cases" review due today once N cases are logged (cases/
+    calls it as each case is logged; the daily check catches up). Returns the review made due,
+    or None. Call it inside the transaction that logged the case."""
+    review = (
+        Review.objects.select_for_update()
+        .filter(
+            introduction=introduction,
+            kind=Review.Kind.FIRST_CASES,
+            status=Review.State.SCHEDULED,
+            due_on__isnull=True,
+        )
+        .first()
+    )
+    if review is None or workflow.cases_logged(introduction) < (review.due_after_cases or 0):
+        return None
+    review.due_on = today
+    audited(
+        review, actor, reason or f"{_REVIEW_CHECK}: first {review.due_after_cases} cases logged"
+    )
+    review.save()
+    return review
+
+
 def reviews_flag_due(*, now: datetime) -> int:
     """Find reviews that have fallen due or become overdue, flag them and queue one e-mail
     to the organisation's governance leads per review (notices/). Idempotent; returns how
@@ -531,18 +551,11 @@ def reviews_flag_due(*, now: datetime) -> int:
     waiting_for_cases = Review.objects.scheduled().filter(
         kind=Review.Kind.FIRST_CASES, due_on__isnull=True, introduction__status__in=live
     )
-    for review in waiting_for_cases.select_related("introduction"):
-        if workflow.cases_logged(review.introduction) >= (review.due_after_cases or 0):
-            with transaction.atomic():
-                locked = Review.objects.select_for_update().get(pk=review.pk)
-                if locked.due_on is None and locked.is_scheduled:
-                    locked.due_on = today
-                    audited(
-                        locked,
-                        None,
-                        f"{_REVIEW_CHECK}: first {review.due_after_cases} cases logged",
-                    )
-                    locked.save()
+    for introduction_id in waiting_for_cases.values_list("introduction_id", flat=True):
+        with transaction.atomic():
+            review_first_cases_reached(
+                introduction=Introduction.objects.get(pk=introduction_id), today=today
+            )
     candidates = (
         Review.objects.scheduled()
         .filter(introduction__status__in=live, due_on__lte=today)

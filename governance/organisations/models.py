@@ -83,8 +83,9 @@ class RoleGrant(AppendOnly):
     Roles are Django groups (governance/roles.py); the group membership says what a user may
     do now, these rows say how it came to be, for the auditor."""
 
+    # PROTECT: a user who ever held a role is deactivated, never deleted, so the record stays.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_grants"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_grants"
     )
     role = models.CharField(max_length=50)
     granted = models.BooleanField(default=True, help_text="False when the role was taken away.")

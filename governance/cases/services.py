@@ -1,0 +1,506 @@
+"""Use cases of cases, outcomes and operators: the only code that writes them.
+
+Keyword-only, atomic, returning the instance; NotPermitted (403) when the actor may not,
+InvalidTransition (409, naming the state) when the introduction allows no cases, Django's
+ValidationError naming the field for bad input. Each write records who and why.
+
+Logging a case validates its coding against the guidance's rule set and keeps the result
+(coding.services.coding_store): invalid coding is saved and flagged, never refused. It also
+makes the "after the first N cases" review due when the Nth case is logged, and tells the
+leads (notices/) when the case's operator is not approved, when a condition needs a mentor
+and none is recorded, and when the CUSUM crosses its threshold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+import nhs_number
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from coding import services as coding
+from coding.errors import CodingError
+from governance.audited import audited
+from governance.cases import monitoring
+from governance.cases.models import FOLLOW_UP, Case, Operator, Outcome, Timepoint
+from governance.cases.permissions import add_operator_refusal, cases_conflict, log_refusal
+from governance.errors import InvalidTransition
+from governance.introductions.models import Condition, Introduction
+from governance.introductions.services import (
+    introduction_lock,
+    leads_to_notify,
+    review_first_cases_reached,
+)
+from governance.notices.services import notice_queue
+from governance.organisations.models import Device
+from governance.permissions import is_member_of, require
+
+# Fields of a case its services take (besides the codes).
+CASE_FIELDS = (
+    "performed_on",
+    "nhs_number",
+    "local_reference",
+    "operator",
+    "mentor",
+    "approach",
+    "image_guidance",
+    "levels",
+    "device",
+    "device_lot",
+    "reoperation_on",
+    "device_failure",
+    "major_complication",
+)
+CONTEXT_FIELDS = ("approach", "image_guidance", "levels")
+EARLIEST = date(1990, 1, 1)  # before this, a date of procedure is a typing error
+# "A mentor attends the first 5 cases", "mentor present for the first ten cases".
+_MENTOR_CONDITION = re.compile(r"\bmentor.*?\bfirst\s+(\d+|[a-z]+)\s+(?:patients|cases)\b", re.I)
+_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
+}  # fmt: skip
+
+
+# --- checks of the input ----------------------------------------------------------------------
+
+
+def normalise_nhs_number(value: Any) -> str:
+    """Ten digits with a valid check digit (`nhs-number`), or "" when none is given."""
+    text = re.sub(r"[\s-]", "", str(value or ""))
+    if not text:
+        return ""
+    if not (text.isdigit() and len(text) == 10):
+        raise ValidationError(
+            {"nhs_number": ["Enter the NHS number as 10 digits, such as 943 476 5919."]}
+        )
+    if not nhs_number.is_valid(text):
+        raise ValidationError(
+            {"nhs_number": ["This is not a valid NHS number: its check digit is wrong."]}
+        )
+    return text
+
+
+def _check_date(value: Any, field: str, label: str, today: date) -> date | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, date):
+        raise ValidationError({field: [f"Enter the {label} as a date."]})
+    if value > today:
+        raise ValidationError({field: [f"The {label} cannot be in the future."]})
+    if value < EARLIEST:
+        raise ValidationError({field: [f"The {label} must be in {EARLIEST.year} or later."]})
+    return value
+
+
+def _operator(introduction: Introduction, operator: Any, actor):
+    """The operator as a user of the introduction's organisation (the actor by default)."""
+    if operator in (None, ""):
+        return actor
+    User = get_user_model()
+    user = operator if isinstance(operator, User) else None
+    if user is None:
+        lookup = {"pk": operator} if str(operator).isdigit() else {"username": operator}
+        user = User.objects.filter(**lookup).first()
+    if user is None or not is_member_of(user, introduction.organisation_id):
+        raise ValidationError(
+            {"operator": ["Choose an operator who belongs to the introduction's organisation."]}
+        )
+    return user
+
+
+def _device(introduction: Introduction, device: Any) -> Device | None:
+    if device in (None, ""):
+        return None
+    device_id = device.pk if isinstance(device, Device) else device
+    found = introduction.device_links.filter(device_id=device_id).select_related("device").first()
+    if found is None:
+        raise ValidationError(
+            {"device": ["Choose one of the devices approved for this introduction."]}
+        )
+    return found.device
+
+
+def _clean(introduction: Introduction, actor, fields: Mapping[str, Any], today: date) -> dict:
+    """The case's fields, checked; each error names its field."""
+    unknown = sorted(set(fields) - set(CASE_FIELDS))
+    if unknown:
+        raise ValidationError({name: ["This is not a field of a case."] for name in unknown})
+    data = dict(fields)
+    if "performed_on" in data:
+        data["performed_on"] = _check_date(
+            data["performed_on"], "performed_on", "date of the procedure", today
+        )
+        if data["performed_on"] is None:
+            raise ValidationError({"performed_on": ["Enter the date of the procedure."]})
+    if "reoperation_on" in data:
+        data["reoperation_on"] = _check_date(
+            data["reoperation_on"], "reoperation_on", "date of the reoperation", today
+        )
+    if "nhs_number" in data:
+        data["nhs_number"] = normalise_nhs_number(data["nhs_number"])
+    if "operator" in data:
+        data["operator"] = _operator(introduction, data["operator"], actor)
+    if "device" in data:
+        data["device"] = _device(introduction, data["device"])
+    for name in ("local_reference", "mentor", "device_lot", "approach", "image_guidance"):
+        if name in data:
+            data[name] = (data[name] or "").strip()
+    for name in ("device_failure", "major_complication"):
+        if name in data:
+            data[name] = bool(data[name])
+    return data
+
+
+def _context(case: Case) -> dict[str, Any]:
+    return {
+        "approach": case.approach or None,
+        "image_guidance": case.image_guidance or None,
+        "levels": case.levels,
+    }
+
+
+def _codes_error(error: CodingError) -> ValidationError:
+    field = error.field if error.field in (*CONTEXT_FIELDS, "codes") else "codes"
+    return ValidationError({field: [error.message]})
+
+
+def _check_order(case: Case) -> None:
+    if case.reoperation_on and case.reoperation_on < case.performed_on:
+        raise ValidationError(
+            {"reoperation_on": ["The reoperation cannot be before the procedure."]}
+        )
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_log(*, introduction: Introduction, actor, codes: Iterable[str], **fields: Any) -> Case:
+    """Log a case under an approved or adopted introduction, with its OPCS-4 codes validated
+    against the guidance's rule set. `fields` are names of CASE_FIELDS; `performed_on` is
+    required, `operator` defaults to the actor."""
+    locked = introduction_lock(introduction.pk)
+    require(log_refusal, actor, locked)
+    conflict = cases_conflict(locked)
+    if conflict:
+        raise InvalidTransition(conflict)
+    today = timezone.localdate()
+    data = _clean(locked, actor, {"operator": None, **fields}, today)
+    if data.get("performed_on") is None:
+        raise ValidationError({"performed_on": ["Enter the date of the procedure."]})
+    case = Case(introduction=locked, logged_by=actor, **data)
+    case.full_clean(exclude=["coding", "coding_valid", "introduction"])
+    _check_order(case)
+    _store_coding(case, locked, codes)
+    audited(case, actor, "Case logged")
+    case.save()
+    _after_change(case, locked, actor, today, new=True)
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *, case: Case, actor, reason: str = "", codes: Iterable[str] | None = None, **fields: Any
+) -> Case:
+    """Change a case: its details, its failure flags, or its codes (validated again, as are
+    the codes when the approach, image guidance or levels change). Allowed in any state of
+    the introduction: a failure found after a suspension must still be recorded."""
+    locked = introduction_lock(case.introduction_id)
+    require(log_refusal, actor, locked)
+    case = Case.objects.select_related("coding__ruleset").get(pk=case.pk)
+    data = _clean(locked, actor, fields, timezone.localdate())
+    before = {name: getattr(case, name) for name in CASE_FIELDS}
+    for name, value in data.items():
+        setattr(case, name, value)
+    case.full_clean(exclude=["coding", "coding_valid", "introduction"])
+    _check_order(case)
+    context_changed = any(before[name] != getattr(case, name) for name in CONTEXT_FIELDS)
+    codes_changed = codes is not None and list(codes) != list(case.coding.codes)
+    if codes_changed or context_changed:
+        try:
+            coding.coding_revalidate(
+                coding=case.coding,
+                codes=list(codes) if codes is not None else None,
+                context=_context(case),
+                actor=actor,
+                reason="Case changed: coding checked again",
+            )
+        except CodingError as error:
+            raise _codes_error(error) from error
+        case.coding_valid = case.coding.valid
+    after = {name: getattr(case, name) for name in CASE_FIELDS}
+    if before == after and not (codes_changed or context_changed):
+        return case
+    audited(case, actor, reason.strip() or "Case changed")
+    case.save()
+    _after_change(case, locked, actor, timezone.localdate(), new=False)
+    return case
+
+
+def _store_coding(case: Case, introduction: Introduction, codes: Iterable[str]) -> None:
+    ruleset = introduction.guidance.ruleset
+    if ruleset is None:  # approval needs one (workflow guard), so only if it was removed since
+        raise ValidationError({"codes": ["The guidance has no coding rule set to check against."]})
+    try:
+        case.coding = coding.coding_store(
+            ruleset_name=ruleset.name,
+            codes=list(codes),
+            context=_context(case),
+            actor=case.logged_by,
+        )
+    except CodingError as error:
+        raise _codes_error(error) from error
+    case.coding_valid = case.coding.valid
+
+
+def case_attention(case: Case) -> list[str]:
+    """What about the case the leads should know, in words: its coding, its operator, a mentor
+    a condition asks for. Empty when nothing."""
+    notes = []
+    if not case.coding_valid:
+        notes.append("The OPCS-4 coding has errors.")
+    if not Operator.objects.filter(
+        introduction_id=case.introduction_id, user=case.operator_id
+    ).exists():
+        name = case.operator.get_full_name() or case.operator.username
+        notes.append(f"{name} is not an approved operator of this introduction.")
+    needed = mentor_cases(case.introduction)
+    if needed and not case.mentor and _position(case) <= needed:
+        notes.append(
+            f"A condition asks for a mentor at the first {needed} cases; none is recorded."
+        )
+    return notes
+
+
+def _position(case: Case) -> int:
+    """The case's place in date order (1 for the first case of the introduction)."""
+    earlier = (
+        Case.objects.filter(introduction_id=case.introduction_id)
+        .filter(performed_on__lt=case.performed_on)
+        .count()
+    )
+    same_day = Case.objects.filter(
+        introduction_id=case.introduction_id, performed_on=case.performed_on, pk__lte=case.pk
+    ).count()
+    return earlier + same_day
+
+
+def mentor_cases(introduction: Introduction) -> int | None:
+    """How many first cases the introduction's conditions ask a mentor to attend, read from
+    their words ("A mentor attends the first 5 cases"), or None."""
+    found = []
+    for text in Condition.objects.filter(introduction=introduction).values_list("text", flat=True):
+        match = _MENTOR_CONDITION.search(text)
+        if match:
+            word = match.group(1).lower()
+            number = int(word) if word.isdigit() else _NUMBERS.get(word)
+            if number:
+                found.append(number)
+    return max(found) if found else None
+
+
+def _after_change(case: Case, introduction: Introduction, actor, today: date, *, new: bool) -> None:
+    """What follows a case logged or changed: the first-cases review, the leads told what
+    needs their attention, and the CUSUM signal."""
+    if new:
+        review_first_cases_reached(
+            introduction=introduction, today=today, actor=actor, reason="First cases logged"
+        )
+    notes = [n for n in case_attention(case) if not n.startswith("The OPCS-4")]
+    if notes:
+        _tell_leads(
+            introduction,
+            kind="case_attention",
+            key=f"case:{case.pk}:attention:{'|'.join(notes)}"[:200],
+            subject=f"Case needs attention: {introduction.title}",
+            template="emails/case_attention.txt",
+            context={"case": case, "notes": notes},
+        )
+    signal_check(introduction=introduction)
+
+
+def _tell_leads(
+    introduction: Introduction, *, kind: str, key: str, subject: str, template: str, context: dict
+) -> None:
+    notice_queue(
+        kind=kind,
+        key=key,
+        to=leads_to_notify(introduction),
+        subject=subject,
+        body=render_to_string(
+            template,
+            {
+                **context,
+                "introduction": introduction,
+                "site_url": getattr(settings, "SITE_URL", "").rstrip("/"),
+            },
+        ),
+    )
+
+
+def cases_revalidated(*, codings: Iterable[Any], reason: str) -> int:
+    """After a rule-set change revalidated stored codings (coding.signals): each case whose
+    validity changed says so in its own history. Returns how many cases changed."""
+    valid = {coding.pk: coding.valid for coding in codings}
+    changed = 0
+    for case in Case.objects.filter(coding_id__in=valid):
+        now_valid = valid[case.coding_id]
+        if case.coding_valid == now_valid:
+            continue
+        case.coding_valid = now_valid
+        state = "valid" if now_valid else "invalid"
+        audited(case, None, f"{reason}: the coding is now {state}")
+        case.save()
+        changed += 1
+    return changed
+
+
+# --- monitoring -----------------------------------------------------------------------------
+
+
+def observations(introduction: Introduction) -> list[monitoring.Observation]:
+    """The introduction's cases as monitoring sees them, in one query."""
+    rows = Case.objects.filter(introduction=introduction).values_list(
+        "pk", "performed_on", "reoperation_on", "device_failure", "major_complication"
+    )
+    return [
+        monitoring.Observation(pk, performed_on, bool(reop or failure or complication))
+        for pk, performed_on, reop, failure, complication in rows
+    ]
+
+
+def introduction_monitoring(introduction: Introduction) -> monitoring.Monitoring | None:
+    """The CUSUM and VLAD of the introduction's cases, or None without a monitoring plan."""
+    if not introduction.has_monitoring_plan:
+        return None
+    return monitoring.monitor(
+        observations(introduction),
+        p0=introduction.cusum_p0,
+        p1=introduction.cusum_p1,
+        h=introduction.cusum_h,
+    )
+
+
+def signal_check(*, introduction: Introduction) -> list[int]:
+    """Tell the leads of each crossing of h, once per crossing (the notice's key names the
+    case at which the CUSUM crossed). Returns the crossings."""
+    result = introduction_monitoring(introduction)
+    if result is None:
+        return []
+    for case_id in result.crossings:
+        point = next(p for p in result.cusum if p.case == case_id)
+        _tell_leads(
+            introduction,
+            kind="cusum_signal",
+            key=f"cusum:{introduction.pk}:{case_id}",
+            subject=f"CUSUM signal: {introduction.title}",
+            template="emails/cusum_signal.txt",
+            context={"monitoring": result, "point": point},
+        )
+    return result.crossings
+
+
+# --- outcomes -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def outcome_record(*, case: Case, actor, timepoint: str, **values: Any) -> Outcome:
+    """Record the PROMs of a case at one time point (one outcome a case and time point).
+    `values`: collected_on (required), odi, back_pain, leg_pain, eq5d_index."""
+    locked = introduction_lock(case.introduction_id)
+    require(log_refusal, actor, locked)
+    if timepoint not in Timepoint.values:
+        raise ValidationError({"timepoint": [f"Use one of {', '.join(Timepoint.values)}."]})
+    unknown = sorted(set(values) - {"collected_on", "odi", "back_pain", "leg_pain", "eq5d_index"})
+    if unknown:
+        raise ValidationError({name: ["This is not a field of an outcome."] for name in unknown})
+    case = Case.objects.get(pk=case.pk)
+    label = Timepoint(timepoint).label
+    if Outcome.objects.filter(case=case, timepoint=timepoint).exists():
+        raise ValidationError(
+            {"timepoint": [f"The {label.lower()} outcome of this case is already recorded."]}
+        )
+    collected_on = _check_date(
+        values.get("collected_on"), "collected_on", "date collected", timezone.localdate()
+    )
+    if collected_on is None:
+        raise ValidationError({"collected_on": ["Enter the date the outcome was collected."]})
+    if timepoint != Timepoint.BASELINE and collected_on < case.performed_on:
+        raise ValidationError(
+            {"collected_on": [f"A {label.lower()} outcome is collected after the procedure."]}
+        )
+    outcome = Outcome(
+        case=case,
+        introduction_id=case.introduction_id,
+        timepoint=timepoint,
+        collected_on=collected_on,
+        recorded_by=actor,
+        **{k: v for k, v in values.items() if k != "collected_on"},
+    )
+    outcome.full_clean(exclude=["case", "introduction"])
+    audited(outcome, actor, f"{label} outcome recorded")
+    outcome.save()
+    return outcome
+
+
+def follow_up(case: Case, *, today: date, done: Iterable[str]) -> dict[str, str]:
+    """Each follow-up time point of the case: `done`, `due` (within two weeks either side of
+    its date), `overdue` (past that) or `not_yet` (SPEC section 5)."""
+    from governance.cases.models import FOLLOW_UP_WINDOW, follow_up_due_on
+
+    done = set(done)
+    states = {}
+    for timepoint in FOLLOW_UP:
+        if timepoint in done:
+            states[timepoint] = "done"
+            continue
+        due_on = follow_up_due_on(case.performed_on, timepoint)
+        if today < due_on - FOLLOW_UP_WINDOW:
+            states[timepoint] = "not_yet"
+        elif today <= due_on + FOLLOW_UP_WINDOW:
+            states[timepoint] = "due"
+        else:
+            states[timepoint] = "overdue"
+    return states
+
+
+# --- operators ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def operator_add(
+    *, introduction: Introduction, user, evidence: str, approved_on: date, actor
+) -> Operator:
+    """Approve `user` to perform the procedure under the introduction, with the evidence of
+    training and competence: a governance lead of the organisation."""
+    locked = introduction_lock(introduction.pk)
+    require(add_operator_refusal, actor, locked)
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise ValidationError(
+            {"evidence": ["Enter the training and competence evidence: courses, cases "
+                          "observed, a mentor's sign-off."]}
+        )  # fmt: skip
+    if not is_member_of(user, locked.organisation_id):
+        raise ValidationError(
+            {"user": ["Choose a clinician who belongs to the introduction's organisation."]}
+        )
+    if Operator.objects.filter(introduction=locked, user=user).exists():
+        raise ValidationError({"user": ["This clinician is already an approved operator."]})
+    approved_on = _check_date(approved_on, "approved_on", "date of approval", timezone.localdate())
+    if approved_on is None:
+        raise ValidationError({"approved_on": ["Enter the date of approval."]})
+    operator = Operator(
+        introduction=locked, user=user, evidence=evidence, approved_on=approved_on, added_by=actor
+    )
+    audited(operator, actor, "Operator approved")
+    operator.save()
+    return operator

@@ -1,0 +1,130 @@
+"""Outcomes (PROMs) of a case: ranges named by field, one a time point, and follow-up due."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from governance.cases import services
+from governance.cases.models import Outcome
+from governance.errors import NotPermitted
+
+from .conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+def record(case, actor, timepoint="6w", **values):
+    values.setdefault("collected_on", TODAY)
+    return services.outcome_record(case=case, actor=actor, timepoint=timepoint, **values)
+
+
+def test_an_outcome_is_recorded_with_its_scores(log_case, applicant):
+    case = log_case(days_ago=50)
+
+    outcome = record(case, applicant, odi=32, back_pain=3, leg_pain=2, eq5d_index=Decimal("0.72"))
+
+    outcome.refresh_from_db()
+    assert (outcome.odi, outcome.back_pain, outcome.leg_pain) == (32, 3, 2)
+    assert outcome.eq5d_index == Decimal("0.720")
+    assert outcome.introduction_id == case.introduction_id
+    assert outcome.history.get().history_change_reason == "6 weeks outcome recorded"
+
+
+@pytest.mark.parametrize(
+    ("values", "field"),
+    [
+        ({"odi": 101}, "odi"),
+        ({"back_pain": 11}, "back_pain"),
+        ({"leg_pain": -1}, "leg_pain"),
+        ({"eq5d_index": Decimal("-0.595")}, "eq5d_index"),
+        ({"eq5d_index": Decimal("1.001")}, "eq5d_index"),
+        ({"collected_on": TODAY + timedelta(days=1)}, "collected_on"),
+        ({"collected_on": None}, "collected_on"),
+    ],
+)
+def test_an_out_of_range_value_is_refused_naming_its_field(log_case, applicant, values, field):
+    case = log_case(days_ago=50)
+
+    with pytest.raises(ValidationError) as raised:
+        record(case, applicant, **values)
+
+    assert field in raised.value.message_dict
+    assert not Outcome.objects.exists()
+
+
+def test_the_bounds_of_each_scale_are_accepted(log_case, applicant):
+    case = log_case(days_ago=50)
+
+    record(case, applicant, "6w", odi=0, back_pain=0, leg_pain=10, eq5d_index=Decimal("-0.594"))
+    record(case, applicant, "baseline", odi=100, eq5d_index=Decimal("1"))
+
+    assert Outcome.objects.count() == 2
+
+
+def test_one_outcome_a_case_and_time_point(log_case, applicant):
+    case = log_case(days_ago=50)
+    record(case, applicant, odi=40)
+
+    with pytest.raises(ValidationError) as raised:
+        record(case, applicant, odi=30)
+
+    assert raised.value.message_dict["timepoint"] == [
+        "The 6 weeks outcome of this case is already recorded."
+    ]
+
+
+def test_a_follow_up_outcome_is_collected_after_the_procedure(log_case, applicant):
+    case = log_case(days_ago=10)
+
+    with pytest.raises(ValidationError) as raised:
+        record(case, applicant, collected_on=TODAY - timedelta(days=20))
+    baseline = record(case, applicant, "baseline", collected_on=TODAY - timedelta(days=20), odi=50)
+
+    assert "collected_on" in raised.value.message_dict
+    assert baseline.pk
+
+
+def test_an_administrator_records_no_outcome(log_case, admin_user):
+    with pytest.raises(NotPermitted):
+        record(log_case(days_ago=50), admin_user, odi=20)
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        # performed 1 March 2026: 6 weeks is 12 April (window 29 March to 26 April),
+        # 3 months 1 June, 6 months 1 September, 12 months 1 March 2027, 24 months 1 March 2028.
+        (date(2026, 3, 28), {"6w": "not_yet", "3m": "not_yet"}),
+        (date(2026, 3, 29), {"6w": "due", "3m": "not_yet"}),
+        (date(2026, 4, 26), {"6w": "due"}),
+        (date(2026, 4, 27), {"6w": "overdue"}),
+        (date(2026, 5, 18), {"6w": "overdue", "3m": "due"}),
+        (date(2027, 2, 15), {"12m": "due", "24m": "not_yet"}),
+    ],
+)
+def test_each_follow_up_is_due_two_weeks_either_side_of_its_date(log_case, today, expected):
+    case = log_case(days_ago=0)
+    case.performed_on = date(2026, 3, 1)
+
+    states = services.follow_up(case, today=today, done=[])
+
+    assert {k: states[k] for k in expected} == expected
+
+
+def test_a_follow_up_with_an_outcome_is_done(log_case):
+    case = log_case(days_ago=0)
+    case.performed_on = date(2026, 3, 1)
+
+    states = services.follow_up(case, today=date(2026, 6, 1), done=["6w"])
+
+    assert states == {
+        "6w": "done",
+        "3m": "due",
+        "6m": "not_yet",
+        "12m": "not_yet",
+        "24m": "not_yet",
+    }
