@@ -389,6 +389,25 @@ def introduction_monitoring(introduction: Introduction) -> monitoring.Monitoring
     )
 
 
+def prom(introduction: Introduction) -> monitoring.PromSummary:
+    """Baseline ODI against each patient's latest ODI after it, over the introduction's cases
+    (one query)."""
+    order = {tp: i for i, tp in enumerate(Timepoint.values)}
+    by_case: dict[int, dict[str, int]] = {}
+    rows = Outcome.objects.filter(introduction=introduction, odi__isnull=False).values_list(
+        "case_id", "timepoint", "odi"
+    )
+    for case_id, timepoint, odi in rows:
+        by_case.setdefault(case_id, {})[timepoint] = odi
+    pairs = []
+    for scores in by_case.values():
+        later = [tp for tp in scores if tp != Timepoint.BASELINE]
+        if Timepoint.BASELINE in scores and later:
+            latest = max(later, key=order.__getitem__)
+            pairs.append((scores[Timepoint.BASELINE], scores[latest]))
+    return monitoring.prom_summary(pairs)
+
+
 def signal_check(*, introduction: Introduction) -> list[int]:
     """Tell the leads of each crossing of h, once per crossing (the notice's key names the
     case at which the CUSUM crossed). Returns the crossings."""

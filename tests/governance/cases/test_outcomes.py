@@ -128,3 +128,20 @@ def test_a_follow_up_with_an_outcome_is_done(log_case):
         "12m": "not_yet",
         "24m": "not_yet",
     }
+
+
+def test_the_prom_summary_takes_each_patients_latest_odi_after_baseline(log_case, applicant, live):
+    first, second, third = log_case(days_ago=400), log_case(days_ago=300), log_case(days_ago=200)
+    record(first, applicant, "baseline", collected_on=TODAY - timedelta(days=401), odi=60)
+    record(first, applicant, "6w", collected_on=TODAY - timedelta(days=350), odi=50)
+    record(first, applicant, "12m", collected_on=TODAY - timedelta(days=30), odi=30)  # latest
+    record(second, applicant, "baseline", collected_on=TODAY - timedelta(days=301), odi=40)
+    record(second, applicant, "3m", collected_on=TODAY - timedelta(days=200), odi=36)
+    record(third, applicant, "6w", collected_on=TODAY - timedelta(days=150), odi=20)  # no baseline
+
+    summary = services.prom(live)
+
+    # changes: 30 - 60 = -30 (improved by 50%), 36 - 40 = -4 (by 10%)
+    assert summary.patients == 2
+    assert summary.mean_odi_change == pytest.approx(-17.0)
+    assert summary.share_odi_improved_30 == pytest.approx(0.5)
