@@ -1,0 +1,112 @@
+"""The monitoring charts, drawn with matplotlib: the CUSUM with its threshold h and the signal
+marked, and the VLAD curve. SVG for the page, PNG to download, the same drawing for the
+committee report.
+
+Each chart has its data table beside it on the page (its text alternative). The colours are
+the NHS identity palette, and every series also differs by line style and marker, so that the
+charts read in black and white and to people who do not tell colours apart.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Literal
+
+from governance.cases.monitoring import Monitoring
+
+Format = Literal["svg", "png"]
+
+NHS_BLUE = "#005EB8"
+NHS_DARK_BLUE = "#003087"
+NHS_RED = "#DA291C"  # emergency services red: the threshold and the signal
+NHS_DARK_GREY = "#425563"
+NHS_MID_GREY = "#768692"
+NHS_PALE_GREY = "#E8EDEE"
+
+_STYLE = {
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Arial", "Liberation Sans", "DejaVu Sans"],
+    "font.size": 10,
+    "axes.edgecolor": NHS_DARK_GREY,
+    "axes.labelcolor": "#212B32",
+    "xtick.color": "#212B32",
+    "ytick.color": "#212B32",
+    "svg.fonttype": "none",  # text stays text in the SVG: selectable, read by screen readers
+    "svg.hashsalt": "monitoring",  # the same chart gives the same bytes (tests, caching)
+}
+
+
+def _figure(title: str):
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    with rc_context(_STYLE):
+        figure = Figure(figsize=(7.5, 3.6), dpi=100, layout="constrained")
+        axes = figure.add_subplot()
+    axes.set_title(title, loc="left", fontsize=11, fontweight="bold", color="#212B32")
+    axes.grid(True, color=NHS_PALE_GREY, linewidth=0.8)
+    axes.set_axisbelow(True)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    return figure, axes
+
+
+def _render(figure, fmt: Format) -> bytes:
+    from matplotlib import rc_context
+
+    buffer = io.BytesIO()
+    with rc_context(_STYLE):
+        figure.savefig(buffer, format=fmt, metadata={"Date": None} if fmt == "svg" else None)
+    return buffer.getvalue()
+
+
+def cusum_chart(result: Monitoring, fmt: Format = "svg", *, title: str = "CUSUM") -> bytes:
+    """S after each case in date order, the threshold h as a dashed line, and each case at
+    which S crossed h marked with a red triangle."""
+    figure, axes = _figure(title)
+    xs = list(range(1, result.cases + 1))
+    ys = [point.s for point in result.cusum]
+    axes.axhline(result.h, color=NHS_RED, linestyle="--", linewidth=1.5, label=f"h = {result.h:g}")
+    if xs:
+        axes.plot(xs, ys, color=NHS_BLUE, linewidth=2, marker="o", markersize=3, label="CUSUM (S)")
+        crossing = set(result.crossings)
+        marked = [(x, p.s) for x, p in zip(xs, result.cusum, strict=True) if p.case in crossing]
+        if marked:
+            axes.plot(
+                [x for x, _ in marked],
+                [y for _, y in marked],
+                linestyle="none",
+                marker="^",
+                markersize=10,
+                color=NHS_RED,
+                markeredgecolor="#212B32",
+                label="Signal",
+            )
+    axes.set_xlabel("Case number, in date order")
+    axes.set_ylabel("S")
+    axes.set_ylim(bottom=0, top=max([result.h, *ys]) * 1.15)
+    axes.set_xlim(left=0, right=max(len(xs), 1) + 0.5)
+    axes.legend(loc="upper left", frameon=False)
+    return _render(figure, fmt)
+
+
+def vlad_chart(result: Monitoring, fmt: Format = "svg", *, title: str = "VLAD") -> bytes:
+    """Observed minus expected failures avoided: rising is better than p0, falling worse."""
+    figure, axes = _figure(title)
+    xs = list(range(1, result.cases + 1))
+    ys = [point.value for point in result.vlad]
+    axes.axhline(0, color=NHS_DARK_GREY, linewidth=1)
+    if xs:
+        axes.step(
+            [0, *xs],
+            [0.0, *ys],
+            where="post",
+            color=NHS_DARK_BLUE,
+            linewidth=2,
+            label="Failures avoided against p0",
+        )
+        axes.legend(loc="lower left", frameon=False)
+    axes.set_xlabel("Case number, in date order")
+    axes.set_ylabel("Cumulative (expected - observed)")
+    axes.set_xlim(left=0, right=max(len(xs), 1) + 0.5)
+    return _render(figure, fmt)
