@@ -10,6 +10,7 @@ from coding.engine.ruleset import RuleSet as EngineRuleSet
 from coding.models import RuleSet
 from governance import roles
 from governance.demo.assessments import seed_assessments
+from governance.demo.cases import seed_cases
 from governance.errors import PreconditionsUnmet
 from governance.introductions import services as introductions
 from governance.introductions.models import Introduction
@@ -231,4 +232,8 @@ def seed_governance(users: dict[str, object]) -> dict[str, object]:
             except PreconditionsUnmet:
                 break  # approval before the assessments are signed off: stays under review
         created.append(introduction)
-    return {"guidance": guidance, "device": device, "introductions": created}
+    approved = Introduction.objects.filter(
+        organisation=organisation, title=DEMO_APPROVAL.title, status="approved"
+    ).first()
+    cases = seed_cases(introduction=approved, users=users, device=device) if approved else 0
+    return {"guidance": guidance, "device": device, "introductions": created, "cases": cases}

@@ -29,5 +29,6 @@ class Command(BaseCommand):
         states = ", ".join(f"{i.title} ({i.get_status_display()})" for i in seeded["introductions"])
         self.stdout.write(
             f"Guidance {seeded['guidance'].reference}, device {seeded['device'].name}; "
-            f"introductions added: {states or 'none (already there)'}."
+            f"introductions added: {states or 'none (already there)'}; "
+            f"cases logged: {seeded['cases'] or 'none (already there)'}."
         )

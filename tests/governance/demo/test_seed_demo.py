@@ -61,3 +61,20 @@ def test_seed_demo_approves_one_with_conditions_once_assessments_are_signed_off(
     assert approved.conditions.count() == 2
     assert approved.reviews.count() == 2
     assert Transition.objects.filter(introduction=approved).last().actor.username == "lead2"
+
+
+def test_seed_demo_logs_cases_whose_cusum_stands_close_to_its_threshold():
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: the cases are logged once
+
+    from governance.cases.services import introduction_monitoring
+    from governance.models import Case, Outcome
+
+    approved = Introduction.objects.get(status="approved")
+    result = introduction_monitoring(approved)
+    assert (result.cases, result.failures) == (22, 7)
+    assert result.signal is False
+    assert result.h - 0.5 < max(point.s for point in result.cusum) < result.h
+    assert Case.objects.filter(coding_valid=False).count() == 2
+    assert Outcome.objects.filter(case__introduction=approved, timepoint="baseline").count() == 22
+    assert approved.reviews.get(kind="first_cases").due_on is not None  # 10 cases reached
