@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.text import capfirst
 
 from config.forms import NHSDateField, NHSFormMixin
 
@@ -36,7 +37,7 @@ class HistoryFilterForm(NHSFormMixin, forms.Form):
         self.fields["member"].choices = [("", "Anyone"), *users]
         self.fields["model"].choices = [
             ("", "Any record"),
-            *((value, label.capitalize()) for value, label in record_types),
+            *((value, capfirst(label)) for value, label in record_types),
         ]
         self.fields["introduction"].choices = [
             ("", "Any introduction"),

@@ -38,6 +38,7 @@ from django.db import models
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import capfirst
 
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
 from governance.audit.permissions import read_history_refusal
@@ -547,7 +548,7 @@ def _entry(
         changes=[
             Change(
                 field=f.name,
-                label=str(f.verbose_name).capitalize(),
+                label=capfirst(str(f.verbose_name)),
                 old=_raw(old),
                 new=_raw(new),
                 old_display=_display(f, old, names),
