@@ -14,8 +14,10 @@ and none is recorded, and when the CUSUM crosses its threshold.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from datetime import date
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 from typing import Any
 
 import nhs_number
@@ -23,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -30,8 +33,17 @@ from coding import services as coding
 from coding.errors import CodingError
 from governance.audited import audited
 from governance.cases import monitoring
-from governance.cases.models import FOLLOW_UP, Case, Operator, Outcome, Timepoint
+from governance.cases.models import (
+    FOLLOW_UP,
+    FOLLOW_UP_WINDOW,
+    Case,
+    Operator,
+    Outcome,
+    Timepoint,
+    follow_up_due_on,
+)
 from governance.cases.permissions import add_operator_refusal, cases_conflict, log_refusal
+from governance.dates import add_months
 from governance.errors import InvalidTransition
 from governance.introductions.models import Condition, Introduction
 from governance.introductions.services import (
@@ -60,6 +72,7 @@ CASE_FIELDS = (
     "major_complication",
 )
 CONTEXT_FIELDS = ("approach", "image_guidance", "levels")
+ONE_DAY = timedelta(days=1)
 EARLIEST = date(1990, 1, 1)  # before this, a date of procedure is a typing error
 # "A mentor attends the first 5 cases", "mentor present for the first ten cases".
 _MENTOR_CONDITION = re.compile(r"\bmentor.*?\bfirst\s+(\d+|[a-z]+)\s+(?:patients|cases)\b", re.I)
@@ -107,8 +120,11 @@ def _operator(introduction: Introduction, operator: Any, actor):
     User = get_user_model()
     user = operator if isinstance(operator, User) else None
     if user is None:
-        lookup = {"pk": operator} if str(operator).isdigit() else {"username": operator}
-        user = User.objects.filter(**lookup).first()
+        # A username first (the API's word for the operator; usernames may be all digits),
+        # then a primary key (a form's choice).
+        user = User.objects.filter(username=str(operator)).first()
+        if user is None and str(operator).isdigit() and len(str(operator)) <= 18:
+            user = User.objects.filter(pk=int(operator)).first()
     if user is None or not is_member_of(user, introduction.organisation_id):
         raise ValidationError(
             {"operator": ["Choose an operator who belongs to the introduction's organisation."]}
@@ -264,40 +280,54 @@ def _store_coding(case: Case, introduction: Introduction, codes: Iterable[str]) 
 def case_attention(case: Case) -> list[str]:
     """What about the case the leads should know, in words: its coding, its operator, a mentor
     a condition asks for. Empty when nothing."""
-    notes = []
-    if not case.coding_valid:
-        notes.append("The OPCS-4 coding has errors.")
-    if not Operator.objects.filter(
-        introduction_id=case.introduction_id, user=case.operator_id
-    ).exists():
-        name = case.operator.get_full_name() or case.operator.username
-        notes.append(f"{name} is not an approved operator of this introduction.")
-    needed = mentor_cases(case.introduction)
-    if needed and not case.mentor and _position(case) <= needed:
-        notes.append(
-            f"A condition asks for a mentor at the first {needed} cases; none is recorded."
+    return cases_attention([case])[case.pk]
+
+
+def cases_attention(cases: Sequence[Case]) -> dict[int, list[str]]:
+    """`case_attention` of each case (by id), in a number of queries that does not grow with
+    the cases: a list of cases (the API) asks once for the page, not once a case."""
+    introduction_ids = {case.introduction_id for case in cases}
+    approved = set(
+        Operator.objects.filter(introduction_id__in=introduction_ids).values_list(
+            "introduction_id", "user_id"
         )
-    return notes
-
-
-def _position(case: Case) -> int:
-    """The case's place in date order (1 for the first case of the introduction)."""
-    earlier = (
-        Case.objects.filter(introduction_id=case.introduction_id)
-        .filter(performed_on__lt=case.performed_on)
-        .count()
     )
-    same_day = Case.objects.filter(
-        introduction_id=case.introduction_id, performed_on=case.performed_on, pk__lte=case.pk
-    ).count()
-    return earlier + same_day
+    texts: dict[int, list[str]] = {}
+    for introduction_id, text in Condition.objects.filter(
+        introduction_id__in=introduction_ids
+    ).values_list("introduction_id", "text"):
+        texts.setdefault(introduction_id, []).append(text)
+    needed = {pk: _mentor_number(found) for pk, found in texts.items()}
+    first = {  # the first `needed` cases of each introduction that asks for a mentor
+        pk: set(Case.objects.filter(introduction_id=pk).in_order().values_list("pk", flat=True)[:n])
+        for pk, n in needed.items()
+        if n and any(not case.mentor for case in cases if case.introduction_id == pk)
+    }
+    notes: dict[int, list[str]] = {}
+    for case in cases:
+        notes[case.pk] = found = []
+        if not case.coding_valid:
+            found.append("The OPCS-4 coding has errors.")
+        if (case.introduction_id, case.operator_id) not in approved:
+            name = case.operator.get_full_name() or case.operator.username
+            found.append(f"{name} is not an approved operator of this introduction.")
+        n = needed.get(case.introduction_id)
+        if n and not case.mentor and case.pk in first.get(case.introduction_id, ()):
+            found.append(f"A condition asks for a mentor at the first {n} cases; none is recorded.")
+    return notes
 
 
 def mentor_cases(introduction: Introduction) -> int | None:
     """How many first cases the introduction's conditions ask a mentor to attend, read from
     their words ("A mentor attends the first 5 cases"), or None."""
+    return _mentor_number(
+        Condition.objects.filter(introduction=introduction).values_list("text", flat=True)
+    )
+
+
+def _mentor_number(texts: Iterable[str]) -> int | None:
     found = []
-    for text in Condition.objects.filter(introduction=introduction).values_list("text", flat=True):
+    for text in texts:
         match = _MENTOR_CONDITION.search(text)
         if match:
             word = match.group(1).lower()
@@ -364,6 +394,10 @@ def cases_revalidated(*, codings: Iterable[Any], reason: str) -> int:
 
 
 # --- monitoring -----------------------------------------------------------------------------
+
+# A failure for monitoring (SPEC section 5) as a database condition, for filtering lists: the
+# same test as Case.failure_flags and observations() (adverse events will add to all three).
+FAILED = Q(reoperation_on__isnull=False) | Q(device_failure=True) | Q(major_complication=True)
 
 
 def observations(introduction: Introduction) -> list[monitoring.Observation]:
@@ -473,8 +507,6 @@ def outcome_record(*, case: Case, actor, timepoint: str, **values: Any) -> Outco
 def follow_up(case: Case, *, today: date, done: Iterable[str]) -> dict[str, str]:
     """Each follow-up time point of the case: `done`, `due` (within two weeks either side of
     its date), `overdue` (past that) or `not_yet` (SPEC section 5)."""
-    from governance.cases.models import FOLLOW_UP_WINDOW, follow_up_due_on
-
     done = set(done)
     states = {}
     for timepoint in FOLLOW_UP:
@@ -489,6 +521,49 @@ def follow_up(case: Case, *, today: date, done: Iterable[str]) -> dict[str, str]
         else:
             states[timepoint] = "overdue"
     return states
+
+
+# Follow-up states a list can be filtered by (a case matches when any time point is in it).
+FOLLOW_UP_FILTERS = ("due", "overdue")
+
+
+def follow_up_window(timepoint: str, state: str, today: date) -> tuple[date | None, date]:
+    """`follow_up` turned round: the dates of procedure (first, last; None: no first) on which
+    a case's `timepoint` is `state` ("due" or "overdue") on `today`, unless its outcome is
+    recorded. A due date only grows with the date of procedure, so each is one range."""
+    if state == "due":  # today - window <= due date <= today + window
+        return (
+            _first_performed(timepoint, today - FOLLOW_UP_WINDOW),
+            _first_performed(timepoint, today + FOLLOW_UP_WINDOW + ONE_DAY) - ONE_DAY,
+        )
+    if state == "overdue":  # due date + window < today
+        return None, _first_performed(timepoint, today - FOLLOW_UP_WINDOW) - ONE_DAY
+    raise ValueError(f"follow-up state {state!r} is not one of {FOLLOW_UP_FILTERS}")
+
+
+def _first_performed(timepoint: str, due_on: date) -> date:
+    """The first date of procedure whose `timepoint` falls on or after `due_on`."""
+    weeks, months = FOLLOW_UP[timepoint]
+    day = add_months(due_on - timedelta(weeks=weeks), -months)  # within days of the answer
+    while follow_up_due_on(day, timepoint) >= due_on:
+        day -= ONE_DAY
+    while follow_up_due_on(day, timepoint) < due_on:
+        day += ONE_DAY
+    return day
+
+
+def follow_up_filter(state: str, today: date) -> Q:
+    """Cases with some follow-up time point `state` ("due" or "overdue") on `today`, as one
+    database condition: a range of performed_on a time point, without that outcome."""
+    conditions = []
+    for timepoint in FOLLOW_UP:
+        first, last = follow_up_window(timepoint, state, today)
+        in_window = Q(performed_on__lte=last)
+        if first is not None:
+            in_window &= Q(performed_on__gte=first)
+        recorded = Outcome.objects.filter(case=OuterRef("pk"), timepoint=timepoint)
+        conditions.append(in_window & ~Exists(recorded))
+    return reduce(or_, conditions)
 
 
 # --- operators ------------------------------------------------------------------------------
