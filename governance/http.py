@@ -23,6 +23,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -95,6 +96,23 @@ class DomainErrorMixin:
         elif isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict"):
             exc = DRFValidationError(self.field_errors(exc.message_dict))
         return super().handle_exception(exc)
+
+
+class CursorPages(CursorPagination):
+    """The paging of lists that grow with use (cases, outcomes, adverse events, reconciliation
+    findings; SPEC section 4): `{"next", "previous", "results"}`, 50 rows a page unless
+    `page_size` (at most 200) says otherwise, by cursor, so that page 1,000 costs what page 1
+    costs. Each list names its order with `CursorPages.by(...)`: its first field is the
+    cursor's position, the last a unique key that breaks ties."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering: Any = ("-id",)
+
+    @classmethod
+    def by(cls, *ordering: str) -> type[CursorPages]:
+        return type(cls.__name__, (cls,), {"ordering": ordering})
 
 
 ERRORS = {
