@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("governance.audit.api_urls")),
     path("", include("governance.introductions.api_urls")),
     path("", include("governance.assessments.api_urls")),
+    path("", include("governance.cases.api_urls")),
 ]
