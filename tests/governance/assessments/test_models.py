@@ -12,37 +12,14 @@ from django.utils import timezone
 
 from governance.assessments.models import (
     AssessmentStatus,
-    Characteristic,
     EqualityAssessment,
     SustainabilityAssessment,
     impact_errors,
-    impact_field,
 )
 from governance.introductions import workflow
+from tests.factories import EqualityAssessmentFactory, SustainabilityAssessmentFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def complete_equality(introduction, **answers) -> EqualityAssessment:
-    fields = {}
-    for c in Characteristic.values:
-        fields[impact_field(c, "impact")] = "neutral"
-        fields[impact_field(c, "evidence")] = "Local audit of the last 200 referrals."
-    fields |= {
-        "health_inequalities": "Referral rates by deprivation quintile are monitored.",
-        "accessible_information": "Leaflets in easy read and the five commonest languages.",
-        "psed_aims": "Equal access, monitored uptake, patient panel engagement.",
-        "conclusion": "no_change",
-    }
-    return EqualityAssessment(introduction=introduction, **(fields | answers))
-
-
-def complete_sustainability(introduction, **answers) -> SustainabilityAssessment:
-    fields = {name: f"An answer about {name}" for name in SustainabilityAssessment.TEXT_FIELDS} | {
-        "supplier_carbon_plan": True,
-        "rating": "neutral",
-    }
-    return SustainabilityAssessment(introduction=introduction, **(fields | answers))
 
 
 def test_a_blank_assessment_is_not_started(make_introduction):
@@ -76,14 +53,25 @@ def test_one_answer_puts_an_assessment_in_progress_and_the_rest_are_listed_as_mi
 
 
 def test_every_answer_given_completes_the_equality_assessment(make_introduction):
-    assessment = complete_equality(make_introduction())
+    assessment = EqualityAssessmentFactory.build(introduction=make_introduction())
 
+    assessment.full_clean()
+    assert assessment.missing() == []
+    assert assessment.status == AssessmentStatus.COMPLETED
+
+
+def test_every_answer_given_completes_the_sustainability_assessment(make_introduction):
+    assessment = SustainabilityAssessmentFactory.build(introduction=make_introduction())
+
+    assessment.full_clean()
     assert assessment.missing() == []
     assert assessment.status == AssessmentStatus.COMPLETED
 
 
 def test_consent_and_capacity_is_optional(make_introduction):
-    assert complete_equality(make_introduction(), consent_capacity="").is_complete
+    assert EqualityAssessmentFactory.build(
+        introduction=make_introduction(), consent_capacity=""
+    ).is_complete
 
 
 @pytest.mark.parametrize(
@@ -99,7 +87,7 @@ def test_consent_and_capacity_is_optional(make_introduction):
 def test_a_missing_answer_keeps_the_equality_assessment_in_progress(
     make_introduction, answers, code
 ):
-    assessment = complete_equality(make_introduction(), **answers)
+    assessment = EqualityAssessmentFactory.build(introduction=make_introduction(), **answers)
 
     assert [item.code for item in assessment.missing()] == [code]
     assert assessment.status == AssessmentStatus.IN_PROGRESS
@@ -111,27 +99,29 @@ def test_a_missing_answer_keeps_the_equality_assessment_in_progress(
         ({"waste": ""}, "waste"),
         ({"supplier_carbon_plan": None}, "supplier_carbon_plan"),
         ({"rating": ""}, "rating"),
-        ({"rating": "negative"}, "mitigations"),
+        ({"rating": "negative", "mitigations": ""}, "mitigations"),
     ],
 )
 def test_a_missing_answer_keeps_the_sustainability_assessment_in_progress(
     make_introduction, answers, code
 ):
-    assessment = complete_sustainability(make_introduction(), **answers)
+    assessment = SustainabilityAssessmentFactory.build(introduction=make_introduction(), **answers)
 
     assert [item.code for item in assessment.missing()] == [code]
 
 
 def test_the_carbon_estimate_is_optional_and_a_no_is_an_answer(make_introduction):
-    assessment = complete_sustainability(
-        make_introduction(), kgco2e_per_case=None, supplier_carbon_plan=False
+    assessment = SustainabilityAssessmentFactory.build(
+        introduction=make_introduction(), kgco2e_per_case=None, supplier_carbon_plan=False
     )
 
     assert assessment.is_complete
 
 
 def test_a_negative_impact_needs_a_mitigation(make_introduction):
-    assessment = complete_equality(make_introduction(), disability_impact="negative")
+    assessment = EqualityAssessmentFactory.build(
+        introduction=make_introduction(), disability_impact="negative"
+    )
 
     with pytest.raises(ValidationError) as caught:
         assessment.full_clean()
@@ -142,7 +132,9 @@ def test_a_negative_impact_needs_a_mitigation(make_introduction):
 
 
 def test_an_unknown_impact_needs_an_action_an_owner_and_a_date(make_introduction):
-    assessment = complete_equality(make_introduction(), race_impact="unknown")
+    assessment = EqualityAssessmentFactory.build(
+        introduction=make_introduction(), race_impact="unknown"
+    )
 
     with pytest.raises(ValidationError) as caught:
         assessment.full_clean()
@@ -160,7 +152,9 @@ def test_an_unknown_impact_needs_an_action_an_owner_and_a_date(make_introduction
 
 
 def test_a_conclusion_to_continue_needs_a_justification(make_introduction):
-    assessment = complete_equality(make_introduction(), conclusion="continue")
+    assessment = EqualityAssessmentFactory.build(
+        introduction=make_introduction(), conclusion="continue"
+    )
 
     with pytest.raises(ValidationError) as caught:
         assessment.full_clean()
@@ -169,7 +163,9 @@ def test_a_conclusion_to_continue_needs_a_justification(make_introduction):
 
 
 def test_a_negative_sustainability_rating_needs_mitigations(make_introduction):
-    assessment = complete_sustainability(make_introduction(), rating="negative")
+    assessment = SustainabilityAssessmentFactory.build(
+        introduction=make_introduction(), rating="negative", mitigations=""
+    )
 
     with pytest.raises(ValidationError) as caught:
         assessment.full_clean()
@@ -178,7 +174,9 @@ def test_a_negative_sustainability_rating_needs_mitigations(make_introduction):
 
 
 def test_the_carbon_estimate_cannot_be_negative(make_introduction):
-    assessment = complete_sustainability(make_introduction(), kgco2e_per_case=Decimal("-0.5"))
+    assessment = SustainabilityAssessmentFactory.build(
+        introduction=make_introduction(), kgco2e_per_case=Decimal("-0.5")
+    )
 
     with pytest.raises(ValidationError) as caught:
         assessment.full_clean()
@@ -195,8 +193,8 @@ def test_the_rule_names_the_characteristic_and_ignores_mitigations_of_other_impa
 
 
 def test_a_signature_makes_a_complete_assessment_signed_off(make_introduction, lead):
-    assessment = complete_equality(
-        make_introduction(), signed_off_by=lead, signed_off_at=timezone.now()
+    assessment = EqualityAssessmentFactory.build(
+        introduction=make_introduction(), signed_off_by=lead, signed_off_at=timezone.now()
     )
 
     assert assessment.status == AssessmentStatus.SIGNED_OFF
@@ -205,8 +203,8 @@ def test_a_signature_makes_a_complete_assessment_signed_off(make_introduction, l
 
 def test_the_applicants_own_signature_never_counts(make_introduction, applicant):
     introduction = make_introduction()
-    assessment = complete_equality(
-        introduction, signed_off_by=applicant, signed_off_at=timezone.now()
+    assessment = EqualityAssessmentFactory.build(
+        introduction=introduction, signed_off_by=applicant, signed_off_at=timezone.now()
     )
 
     assert not assessment.is_signed_off
@@ -217,7 +215,7 @@ def test_the_approval_guard_reads_each_assessments_real_state(make_introduction,
     introduction = make_introduction("under_review")
     assert not workflow.assessment_signed_off(introduction, "equality")
 
-    complete_equality(introduction).save()
+    EqualityAssessmentFactory(introduction=introduction)
     introduction.refresh_from_db()
     assert not workflow.assessment_signed_off(introduction, "equality")
 
