@@ -1,7 +1,9 @@
-"""Fixtures for the governance tests: introductions in any state, and the assessment guards.
+"""Fixtures for the governance tests: introductions in any state, with or without their
+assessments.
 
-Until the assessments app lands, `workflow.assessment_signed_off` is always False, so no
-introduction can be approved; `signed_off` stands in for two signed-off assessments.
+Approval needs both assessments signed off by a governance lead who is not the applicant, and
+the guards that say so run for real: a test that approves gives the introduction real
+assessments, `make_introduction("under_review", assessments_signed_off_by=lead)`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ def fast_passwords(settings):
 
 @pytest.fixture
 def signed_off(monkeypatch):
-    # Both assessments completed and signed off, for every introduction.
+    # Deprecated: pretends every introduction's assessments are signed off by switching the
+    # approval guard off. Left only for the tests of other branches that still ask for it
+    # (audit/test_queries.py, introductions/test_reviews_flag_due.py); remove it once they give
+    # their introductions real assessments (`assessments_signed_off_by=`).
     monkeypatch.setattr(workflow, "assessment_signed_off", lambda introduction, kind: True)
 
 
@@ -44,7 +49,8 @@ def lead_applicant(db):
 @pytest.fixture
 def make_introduction(applicant):
     """`make_introduction(status="under_review", **fields)`: a complete application by the
-    `applicant` persona (unless `applicant=` says otherwise), put straight in that state."""
+    `applicant` persona (unless `applicant=` says otherwise), put straight in that state;
+    `assessments_signed_off_by=lead` gives it both assessments, signed off by that lead."""
 
     def make(status: str = "draft", **fields):
         fields.setdefault("applicant", applicant)
@@ -54,9 +60,10 @@ def make_introduction(applicant):
 
 
 @pytest.fixture
-def approved(make_introduction, lead, signed_off):
-    """An introduction taken to approval through the workflow (so it has its reviews)."""
-    introduction = make_introduction("under_review")
+def approved(make_introduction, lead):
+    """An introduction taken to approval through the workflow (so it has its reviews), its
+    assessments signed off by the `lead` who approves it."""
+    introduction = make_introduction("under_review", assessments_signed_off_by=lead)
     return services.introduction_transition(
         introduction=introduction, action="approve", actor=lead, reason="Approved at committee"
     )

@@ -54,13 +54,16 @@ def test_seed_demo_twice_keeps_what_is_there(capsys):
     ) == counts
 
 
-def test_seed_demo_approves_one_with_conditions_once_assessments_are_signed_off(signed_off, capsys):
+def test_seed_demo_approves_one_with_conditions_once_assessments_are_signed_off(capsys):
     call_command("seed_demo")
 
     approved = Introduction.objects.get(status="approved")
     assert approved.conditions.count() == 2
     assert approved.reviews.count() == 2
     assert Transition.objects.filter(introduction=approved).last().actor.username == "lead2"
+    for assessment in (approved.equality_assessment, approved.sustainability_assessment):
+        assert assessment.is_signed_off
+        assert assessment.signed_off_by.username == "lead"
 
 
 def test_seed_demo_logs_cases_whose_cusum_stands_close_to_its_threshold():

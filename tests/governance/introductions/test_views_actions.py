@@ -66,10 +66,8 @@ def test_requesting_changes_asks_what_needs_to_change(client, lead, make_introdu
     assert not Transition.objects.exists()
 
 
-def test_the_action_page_asks_for_conditions_only_on_approval(
-    client, lead, make_introduction, signed_off
-):
-    introduction = make_introduction("under_review")
+def test_the_action_page_asks_for_conditions_only_on_approval(client, lead, make_introduction):
+    introduction = make_introduction("under_review", assessments_signed_off_by=lead)
     client.force_login(lead)
 
     approve = client.get(action_url(introduction, "approve"))
@@ -80,8 +78,8 @@ def test_the_action_page_asks_for_conditions_only_on_approval(
     assert 'name="conditions"' not in reject.text
 
 
-def test_a_lead_approves_with_conditions_one_a_line(client, lead, make_introduction, signed_off):
-    introduction = make_introduction("under_review")
+def test_a_lead_approves_with_conditions_one_a_line(client, lead, make_introduction):
+    introduction = make_introduction("under_review", assessments_signed_off_by=lead)
     client.force_login(lead)
 
     client.post(

@@ -12,7 +12,11 @@ from governance.introductions import services, workflow
 from governance.introductions.services import add_months
 from governance.introductions.workflow import Status
 from governance.models import Condition, Review, Transition
-from tests.factories import GuidanceFactory
+from tests.factories import (
+    EqualityAssessmentFactory,
+    GuidanceFactory,
+    SustainabilityAssessmentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,39 +43,69 @@ def test_it_refuses_approval_without_signed_off_assessments(make_introduction, l
     assert introduction.unmet_for_approval() == ["equality-assessment", "sustainability-assessment"]
 
 
-@pytest.mark.parametrize("kind", ["equality", "sustainability"])
-def test_it_names_each_assessment_that_is_not_signed_off(
-    monkeypatch, make_introduction, lead, kind
+@pytest.mark.parametrize(
+    ("unsigned", "signed", "unmet"),
+    [
+        (EqualityAssessmentFactory, SustainabilityAssessmentFactory, "equality-assessment"),
+        (SustainabilityAssessmentFactory, EqualityAssessmentFactory, "sustainability-assessment"),
+    ],
+)
+def test_it_names_each_assessment_that_is_completed_but_not_signed_off(
+    make_introduction, lead, unsigned, signed, unmet
 ):
-    monkeypatch.setattr(workflow, "assessment_signed_off", lambda i, k: k != kind)
     introduction = make_introduction("under_review")
+    unsigned(introduction=introduction)
+    signed(introduction=introduction, signed_off_by=lead)
 
-    assert _unmet(introduction, lead) == [f"{kind}-assessment"]
+    assert _unmet(introduction, lead) == [unmet]
+
+
+def test_it_refuses_approval_when_the_applicant_signed_off_their_own_assessments(
+    make_introduction, lead_applicant, lead
+):
+    introduction = make_introduction(
+        "under_review", applicant=lead_applicant, assessments_signed_off_by=lead_applicant
+    )
+
+    assert _unmet(introduction, lead) == ["equality-assessment", "sustainability-assessment"]
+
+
+def test_it_approves_once_both_assessments_are_signed_off_by_a_lead_who_is_not_the_applicant(
+    make_introduction, lead, other_lead
+):
+    introduction = make_introduction("under_review", assessments_signed_off_by=other_lead)
+
+    assert introduction.unmet_for_approval() == []
+    assert _approve(introduction, lead).status == Status.APPROVED
 
 
 @pytest.mark.parametrize(
     "missing",
     ["first_review_after_cases", "review_interval_months", "cusum_p0", "cusum_p1", "cusum_h"],
 )
-def test_it_refuses_approval_without_a_complete_monitoring_plan(
-    make_introduction, lead, signed_off, missing
-):
-    introduction = make_introduction("under_review", **{missing: None})
+def test_it_refuses_approval_without_a_complete_monitoring_plan(make_introduction, lead, missing):
+    introduction = make_introduction(
+        "under_review", assessments_signed_off_by=lead, **{missing: None}
+    )
 
     assert _unmet(introduction, lead) == ["monitoring-plan"]
 
 
-def test_it_refuses_approval_while_the_nice_recommendation_is_not_recorded(
-    make_introduction, lead, signed_off
-):
-    introduction = make_introduction("under_review", guidance=GuidanceFactory(recommendation=None))
+def test_it_refuses_approval_while_the_nice_recommendation_is_not_recorded(make_introduction, lead):
+    introduction = make_introduction(
+        "under_review",
+        assessments_signed_off_by=lead,
+        guidance=GuidanceFactory(recommendation=None),
+    )
 
     assert _unmet(introduction, lead) == ["recommendation"]
 
 
-def test_it_never_approves_a_procedure_nice_says_not_to_use(make_introduction, lead, signed_off):
+def test_it_never_approves_a_procedure_nice_says_not_to_use(make_introduction, lead):
     guidance = GuidanceFactory(recommendation="do_not_use")
-    introduction = make_introduction("under_review", guidance=guidance)
+    introduction = make_introduction(
+        "under_review", assessments_signed_off_by=lead, guidance=guidance
+    )
 
     assert _unmet(introduction, lead) == ["do-not-use"]
 
@@ -81,25 +115,31 @@ def test_it_never_approves_a_procedure_nice_says_not_to_use(make_introduction, l
     [("consent_arrangements", "consent-arrangements"), ("audit_plan", "audit-plan")],
 )
 def test_special_arrangements_need_consent_arrangements_and_an_audit_plan(
-    make_introduction, lead, signed_off, blank, code
+    make_introduction, lead, blank, code
 ):
     guidance = GuidanceFactory(recommendation="special")
-    introduction = make_introduction("under_review", guidance=guidance, **{blank: "  "})
+    introduction = make_introduction(
+        "under_review", assessments_signed_off_by=lead, guidance=guidance, **{blank: "  "}
+    )
 
     assert _unmet(introduction, lead) == [code]
 
 
 def test_standard_arrangements_need_neither_consent_arrangements_nor_an_audit_plan(
-    make_introduction, lead, signed_off
+    make_introduction, lead
 ):
-    introduction = make_introduction("under_review", consent_arrangements="", audit_plan="")
+    introduction = make_introduction(
+        "under_review", assessments_signed_off_by=lead, consent_arrangements="", audit_plan=""
+    )
 
     assert _approve(introduction, lead).status == Status.APPROVED
 
 
-def test_research_only_needs_a_research_ethics_reference(make_introduction, lead, signed_off):
+def test_research_only_needs_a_research_ethics_reference(make_introduction, lead):
     guidance = GuidanceFactory(recommendation="research_only")
-    introduction = make_introduction("under_review", guidance=guidance)
+    introduction = make_introduction(
+        "under_review", assessments_signed_off_by=lead, guidance=guidance
+    )
 
     assert _unmet(introduction, lead) == ["research-ethics-reference"]
 
@@ -108,10 +148,10 @@ def test_research_only_needs_a_research_ethics_reference(make_introduction, lead
     assert _approve(introduction, lead).status == Status.APPROVED
 
 
-def test_it_refuses_approval_when_the_guidance_has_no_coding_rule_set(
-    make_introduction, lead, signed_off
-):
-    introduction = make_introduction("under_review", guidance=GuidanceFactory(ruleset=None))
+def test_it_refuses_approval_when_the_guidance_has_no_coding_rule_set(make_introduction, lead):
+    introduction = make_introduction(
+        "under_review", assessments_signed_off_by=lead, guidance=GuidanceFactory(ruleset=None)
+    )
 
     assert _unmet(introduction, lead) == ["coding-ruleset"]
 
@@ -145,11 +185,12 @@ def test_the_assessment_guard_is_false_without_signed_off_assessments(make_intro
     assert workflow.assessment_signed_off(introduction, "sustainability") is False
 
 
-def test_approval_writes_its_conditions_and_schedules_the_reviews(
-    make_introduction, lead, signed_off
-):
+def test_approval_writes_its_conditions_and_schedules_the_reviews(make_introduction, lead):
     introduction = make_introduction(
-        "under_review", first_review_after_cases=10, review_interval_months=6
+        "under_review",
+        first_review_after_cases=10,
+        review_interval_months=6,
+        assessments_signed_off_by=lead,
     )
 
     _approve(

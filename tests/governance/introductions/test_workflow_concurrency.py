@@ -37,9 +37,9 @@ def _in_thread(target, results: dict, key: str) -> threading.Thread:
 
 
 def test_a_second_action_waits_for_the_first_and_then_meets_the_new_state(
-    make_introduction, lead, other_lead, signed_off
+    make_introduction, lead, other_lead
 ):
-    introduction = make_introduction("under_review")
+    introduction = make_introduction("under_review", assessments_signed_off_by=lead)
     holding = threading.Event()
     results: dict[str, object] = {}
 
@@ -75,9 +75,11 @@ def test_a_second_action_waits_for_the_first_and_then_meets_the_new_state(
     [("under_review", "approve", "reject"), ("approved", "withdraw", "adopt")],
 )
 def test_of_two_racing_decisions_exactly_one_wins(
-    make_introduction, lead, other_lead, signed_off, state, one, other
+    make_introduction, lead, other_lead, state, one, other
 ):
-    introduction = make_introduction(state, first_review_after_cases=5)
+    introduction = make_introduction(
+        state, first_review_after_cases=5, assessments_signed_off_by=lead
+    )
     start = threading.Barrier(2)
     results: dict[str, object] = {}
 
