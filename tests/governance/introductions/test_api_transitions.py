@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 
 from governance.introductions import workflow
-from governance.introductions.workflow import Action, Party
 from governance.models import Transition
+from tests.governance.introductions.test_workflow_transitions import (
+    ACTIONS,
+    APPLICANT_ACTIONS,
+    FIRST_EDGE,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,28 +37,28 @@ def _expected(persona: str, allowed: bool) -> int:
 @pytest.mark.parametrize(
     ("action", "persona", "allowed"),
     [
-        (action, persona, apply if workflow.TRANSITIONS[action].by is Party.APPLICANT else review)
-        for action in Action
+        (action, persona, apply if action in APPLICANT_ACTIONS else review)
+        for action in ACTIONS
         for persona, apply, review in PERSONAS
     ],
 )
 def test_every_action_answers_200_for_its_role_and_403_for_the_others(
-    request, api_as, make_introduction, signed_off, action, persona, allowed
+    request, api_as, make_introduction, lead, action, persona, allowed
 ):
-    rule = workflow.TRANSITIONS[action]
-    introduction = make_introduction(sorted(rule.sources)[0])
+    source, target = FIRST_EDGE[action]
+    introduction = make_introduction(source, assessments_signed_off_by=lead)
 
     response = api_as(request.getfixturevalue(persona)).post(
-        _url(introduction), {"action": action.value, "reason": "r"}, format="json"
+        _url(introduction), {"action": action, "reason": "r"}, format="json"
     )
 
     assert response.status_code == _expected(persona, allowed), response.json()
     introduction.refresh_from_db()
     if allowed:
-        assert response.json()["status"] == rule.target
-        assert introduction.status == rule.target
+        assert response.json()["status"] == target
+        assert introduction.status == target
     else:
-        assert introduction.status in rule.sources
+        assert introduction.status == source
         assert not Transition.objects.exists()
 
 
@@ -90,9 +94,11 @@ def test_approval_with_unmet_guards_is_409_listing_them(api_as, make_introductio
 
 
 def test_a_lead_cannot_approve_their_own_application_403(
-    api_as, make_introduction, lead_applicant, signed_off
+    api_as, make_introduction, lead_applicant, lead
 ):
-    introduction = make_introduction("under_review", applicant=lead_applicant)
+    introduction = make_introduction(
+        "under_review", applicant=lead_applicant, assessments_signed_off_by=lead
+    )
 
     response = api_as(lead_applicant).post(_url(introduction), {"action": "approve"}, format="json")
 
@@ -101,9 +107,9 @@ def test_a_lead_cannot_approve_their_own_application_403(
 
 
 def test_approval_with_conditions_returns_the_introduction_with_them(
-    api_as, make_introduction, lead, signed_off
+    api_as, make_introduction, lead
 ):
-    introduction = make_introduction("under_review")
+    introduction = make_introduction("under_review", assessments_signed_off_by=lead)
 
     response = api_as(lead).post(
         _url(introduction),

@@ -5,23 +5,26 @@ from __future__ import annotations
 import pytest
 
 from governance.errors import NotPermitted
-from governance.introductions import services, workflow
-from governance.introductions.workflow import Party
+from governance.introductions import services
 from governance.models import Transition
+from tests.governance.introductions.test_workflow_transitions import (
+    FIRST_EDGE,
+    REVIEWER_ACTIONS,
+)
 
 pytestmark = pytest.mark.django_db
-
-REVIEWER_ACTIONS = [a for a, r in workflow.TRANSITIONS.items() if r.by is Party.REVIEWER]
 
 
 @pytest.mark.parametrize("action", REVIEWER_ACTIONS)
 def test_a_lead_who_applied_can_take_no_reviewer_action_on_their_own_application(
-    make_introduction, lead_applicant, signed_off, action
+    make_introduction, lead_applicant, lead, action
 ):
-    rule = workflow.TRANSITIONS[action]
-    introduction = make_introduction(sorted(rule.sources)[0], applicant=lead_applicant)
+    source, _ = FIRST_EDGE[action]
+    introduction = make_introduction(
+        source, applicant=lead_applicant, assessments_signed_off_by=lead
+    )
 
-    assert action.value not in introduction.allowed_actions(lead_applicant)
+    assert action not in introduction.allowed_actions(lead_applicant)
     with pytest.raises(NotPermitted, match="your own application"):
         services.introduction_transition(
             introduction=introduction, action=action, actor=lead_applicant, reason="Decided"
@@ -31,16 +34,16 @@ def test_a_lead_who_applied_can_take_no_reviewer_action_on_their_own_application
 
 @pytest.mark.parametrize("action", REVIEWER_ACTIONS)
 def test_a_lead_who_applied_reviews_other_peoples_applications(
-    make_introduction, lead_applicant, signed_off, action
+    make_introduction, lead_applicant, action
 ):
-    rule = workflow.TRANSITIONS[action]
-    introduction = make_introduction(sorted(rule.sources)[0])
+    source, target = FIRST_EDGE[action]
+    introduction = make_introduction(source, assessments_signed_off_by=lead_applicant)
 
-    assert action.value in introduction.allowed_actions(lead_applicant)
+    assert action in introduction.allowed_actions(lead_applicant)
     result = services.introduction_transition(
         introduction=introduction, action=action, actor=lead_applicant, reason="Decided"
     )
-    assert result.status == rule.target
+    assert result.status == target
 
 
 def test_a_lead_who_applied_takes_the_applicants_actions_on_their_own(
@@ -56,9 +59,11 @@ def test_a_lead_who_applied_takes_the_applicants_actions_on_their_own(
 
 
 def test_a_lead_cannot_meet_a_condition_or_complete_a_review_of_their_own(
-    make_introduction, lead_applicant, lead, signed_off
+    make_introduction, lead_applicant, lead
 ):
-    introduction = make_introduction("under_review", applicant=lead_applicant)
+    introduction = make_introduction(
+        "under_review", applicant=lead_applicant, assessments_signed_off_by=lead
+    )
     services.introduction_transition(
         introduction=introduction, action="approve", actor=lead, conditions=["Mentor"]
     )
