@@ -8,13 +8,14 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from governance import roles
 from governance.assessments.models import Characteristic, EqualityAssessment
 from governance.introductions import services
 from governance.introductions.workflow import Status
 from governance.models import Introduction
-from tests.e2e.conftest import describe
+from tests.e2e.conftest import describe, sign_out, wait_for_scripts
 from tests.factories import PASSWORD, GuidanceFactory, UserFactory, default_organisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -64,11 +65,6 @@ def introduction() -> Introduction:
     return introduction
 
 
-def sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
-
-
 def test_a_clinician_completes_the_assessments_and_a_lead_signs_them_off_and_approves(
     page, sign_in, axe_violations, introduction
 ):
@@ -78,9 +74,9 @@ def test_a_clinician_completes_the_assessments_and_a_lead_signs_them_off_and_app
     sign_in("clinician", PASSWORD)
     page.goto(detail)
     assessments = page.locator("#assessments").locator("xpath=..")
-    assert "Not started" in page.get_by_test_id("assessment-equality").inner_text()
+    expect(page.get_by_test_id("assessment-equality")).to_contain_text("Not started")
     page.get_by_role("link", name="Equality impact assessment").click()
-    assert page.get_by_role("heading", name="Equality impact assessment", level=1).is_visible()
+    expect(page.get_by_role("heading", name="Equality impact assessment", level=1)).to_be_visible()
     assert_accessible(page, axe_violations)
     screenshot(page, "equality-form")
 
@@ -92,9 +88,9 @@ def test_a_clinician_completes_the_assessments_and_a_lead_signs_them_off_and_app
         )
     pregnancy = page.get_by_role("group", name="Pregnancy and maternity", exact=True)
     mitigation = pregnancy.get_by_label("How will the negative impact be mitigated?")
-    assert not mitigation.is_visible()
+    expect(mitigation).to_be_hidden()
     pregnancy.get_by_label("Negative", exact=True).check()
-    assert mitigation.is_visible()  # NHS.UK radios: the negative impact reveals its mitigation
+    expect(mitigation).to_be_visible()  # NHS.UK radios: the negative impact reveals it
     page.get_by_label("Health inequalities").fill("Uptake monitored by deprivation quintile.")
     page.get_by_label("Accessible information").fill("Easy read leaflet; interpreters booked.")
     page.get_by_label("Public Sector Equality Duty").fill("Equal access; uptake monitored.")
@@ -103,27 +99,29 @@ def test_a_clinician_completes_the_assessments_and_a_lead_signs_them_off_and_app
 
     # Saved without the mitigation: the form asks for it, linked from the error summary.
     summary = page.locator(".nhsuk-error-summary")
-    assert summary.is_visible()
-    assert "Pregnancy and maternity: enter how the negative impact will be mitigated" in (
-        summary.inner_text()
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text(
+        "Pregnancy and maternity: enter how the negative impact will be mitigated"
     )
     assert_accessible(page, axe_violations)
     screenshot(page, "equality-form-error")
+    wait_for_scripts(page)  # the NHS.UK error summary moves focus to the field it links to
     summary.get_by_role("link").first.click()
     mitigation = page.get_by_label("How will the negative impact be mitigated?").locator(
         "visible=true"
     )
-    assert mitigation.evaluate("element => element === document.activeElement")
+    expect(mitigation).to_be_focused()
     mitigation.fill("Pregnancy test before fluoroscopy; the procedure is deferred if positive.")
     page.get_by_role("button", name="Save assessment").click()
 
-    assert "The equality impact assessment has been saved" in page.locator("main").inner_text()
-    assert "Waiting for sign-off" in page.get_by_test_id("equality-state").inner_text()
+    expect(page.locator("main")).to_contain_text("The equality impact assessment has been saved")
+    expect(page.get_by_test_id("equality-state")).to_contain_text("Waiting for sign-off")
     assert_accessible(page, axe_violations)
     screenshot(page, "summary-completed")
 
     # The sustainability assessment, from the summary page.
     page.get_by_role("link", name="Start the sustainability assessment").click()
+    expect(page.get_by_role("heading", name="Sustainability assessment", level=1)).to_be_visible()
     for label, answer in [
         ("Single-use items", "One implant kit a case."),
         ("Reusable items", "Two instrument trays."),
@@ -143,17 +141,17 @@ def test_a_clinician_completes_the_assessments_and_a_lead_signs_them_off_and_app
     assert_accessible(page, axe_violations)
     screenshot(page, "sustainability-form")
     page.get_by_role("button", name="Save assessment").click()
-    assert "Waiting for sign-off" in (page.get_by_test_id("sustainability-state").inner_text())
+    expect(page.get_by_test_id("sustainability-state")).to_contain_text("Waiting for sign-off")
     sign_out(page)
 
     # The lead cannot approve yet: the page says the assessments are not signed off.
     sign_in("lead", PASSWORD)
     page.goto(detail)
+    blocked = page.get_by_test_id("blocked-approve")
+    expect(blocked).to_contain_text("equality impact assessment", ignore_case=True)
+    expect(blocked).to_contain_text("sustainability assessment", ignore_case=True)
     screenshot(page, "introduction-page")
     assert_accessible(page, axe_violations)  # with the assessments' status on it
-    blocked = page.get_by_test_id("blocked-approve")
-    assert "equality impact assessment" in blocked.inner_text().lower()
-    assert "sustainability assessment" in blocked.inner_text().lower()
 
     for name, kind in [
         ("Equality impact assessment", "equality"),
@@ -161,26 +159,26 @@ def test_a_clinician_completes_the_assessments_and_a_lead_signs_them_off_and_app
     ]:
         page.goto(detail)
         item = page.get_by_test_id(f"assessment-{kind}")
-        assert "Next: read it and sign it off" in item.inner_text()
+        expect(item).to_contain_text("Next: read it and sign it off")
         item.get_by_role("link", name=name).click()
-        assert page.get_by_role("heading", name=f"Sign off the {name.lower()}").is_visible()
+        expect(page.get_by_role("heading", name=f"Sign off the {name.lower()}")).to_be_visible()
         assert_accessible(page, axe_violations)
         screenshot(page, f"sign-off-{kind}")
         page.get_by_label("Comments (optional)").fill("Reviewed at committee")
         page.get_by_role("button", name="Sign off").click()
-        assert f"The {name.lower()} has been signed off" in page.locator("main").inner_text()
+        expect(page.locator("main")).to_contain_text(f"The {name.lower()} has been signed off")
     assert_accessible(page, axe_violations)
     screenshot(page, "summary-signed-off")
 
     # Approval now succeeds, through the approve page.
     page.goto(detail)
-    assert assessments.get_by_text("Signed off", exact=True).count() == 2
-    assert page.get_by_test_id("blocked-approve").count() == 0
+    expect(assessments.get_by_text("Signed off", exact=True)).to_have_count(2)
+    expect(page.get_by_test_id("blocked-approve")).to_have_count(0)
     page.goto(f"/introductions/{introduction.pk}/actions/approve/")
     page.get_by_label("Reason for approval (optional)").fill("Clinical governance committee")
     page.get_by_role("button", name="Approve", exact=True).click()
 
-    assert "The introduction has been approved" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("The introduction has been approved")
     introduction.refresh_from_db()
     assert introduction.status == Status.APPROVED
     assessment = EqualityAssessment.objects.get(introduction=introduction)

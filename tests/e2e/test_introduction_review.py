@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from governance import roles
 from governance.introductions import workflow
-from tests.e2e.conftest import describe
+from tests.e2e.conftest import describe, sign_out, wait_for_scripts
 from tests.factories import PASSWORD, GuidanceFactory, UserFactory, default_organisation
 
 # The roles, the default organisation and the IPG366 rule set come from data migrations;
@@ -44,19 +44,23 @@ def accessible(axe_violations):
     return check
 
 
-def sign_out(page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
+def open_action(page, button: str):
+    """Open an action's form inside the introduction page (htmx) and return it."""
+    action = page.get_by_role("button", name=button, exact=True)
+    expect(action).to_be_visible()
+    wait_for_scripts(page)  # else the click opens the form on a page of its own
+    action.click()
+    panel = page.get_by_test_id("action-form")
+    expect(panel).to_be_visible()
+    return panel
 
 
 def take_action(page, button: str, reason: str) -> None:
-    """Open an action's form inside the introduction page (htmx) and confirm it."""
-    page.get_by_role("button", name=button, exact=True).click()
-    panel = page.get_by_test_id("action-form")
-    expect(panel).to_be_visible()
+    """Open an action's form inside the introduction page and confirm it; the caller expects
+    what the introduction page says next."""
+    panel = open_action(page, button)
     panel.get_by_role("textbox").first.fill(reason)
     panel.get_by_role("button", name=button, exact=True).click()
-    page.wait_for_load_state()
 
 
 def test_an_application_goes_round_review_and_approval_is_blocked_with_what_is_missing(
@@ -87,9 +91,11 @@ def test_an_application_goes_round_review_and_approval_is_blocked_with_what_is_m
     page.get_by_label("Why introduce this procedure?").fill("Chronic low back pain, no relief.")
     page.get_by_label("Which patients will be offered it?").fill("Adults, MDT agreement.")
     page.get_by_role("button", name="Save and return").click()
+    expect(tasks.locator("#task-case-status")).to_have_text("Completed")
     page.get_by_role("link", name="Consent, audit and research ethics").click()
     page.get_by_label("Consent and patient information").fill("NICE leaflet; two-stage consent.")
     page.get_by_role("button", name="Save and return").click()
+    expect(tasks).to_be_visible()
     page.get_by_role("link", name="Monitoring plan").click()
     page.get_by_label("Cases before the first review").fill("5")
     page.get_by_label("Months between reviews").fill("6")
@@ -102,7 +108,9 @@ def test_an_application_goes_round_review_and_approval_is_blocked_with_what_is_m
     expect(tasks.locator("#task-arrangements-status")).to_have_text("Incomplete")
 
     page.get_by_role("button", name="Submit application").click()
-    page.get_by_label("Anything the reviewers should know? (optional)").fill("For May committee")
+    reviewers_note = page.get_by_label("Anything the reviewers should know? (optional)")
+    expect(reviewers_note).to_be_visible()
+    reviewers_note.fill("For May committee")
     accessible()
     page.get_by_role("button", name="Submit application").click()
     expect(page.get_by_text("Your application has been submitted for review")).to_be_visible()
@@ -120,10 +128,9 @@ def test_an_application_goes_round_review_and_approval_is_blocked_with_what_is_m
     expect(page.get_by_text("You have started the review")).to_be_visible()
     expect(page.get_by_test_id("status")).to_contain_text("Under review")
 
-    page.get_by_role("button", name="Request changes", exact=True).click()
+    panel = open_action(page, "Request changes")
     expect(page.locator("#action-heading")).to_be_focused()
     accessible()
-    panel = page.get_by_test_id("action-form")
     panel.get_by_role("button", name="Request changes").click()
     expect(panel.locator(".nhsuk-error-summary")).to_contain_text("Enter what needs to change")
     panel.get_by_label("What needs to change?").fill("Describe the audit plan, as NICE asks.")
@@ -147,6 +154,7 @@ def test_an_application_goes_round_review_and_approval_is_blocked_with_what_is_m
     )
     page.get_by_label("Audit plan").fill("Every case in the local audit; outcomes at 12 months.")
     page.get_by_role("button", name="Save and return").click()
+    expect(page.get_by_test_id("task-list")).to_be_visible()
     page.get_by_role("button", name="Resubmit application").click()
     page.get_by_label("What have you changed?").fill("Audit plan added")
     page.get_by_role("button", name="Resubmit application").click()
@@ -175,8 +183,11 @@ def test_an_application_goes_round_review_and_approval_is_blocked_with_what_is_m
 
     # Every step is in the audit history, as readable before/after.
     page.get_by_role("link", name="Audit history").click()
+    expect(page.get_by_role("heading", name="Audit history", level=1)).to_be_visible()
+    wait_for_scripts(page)  # htmx applies the filters in the page
     page.get_by_label("Record type").select_option(label="Introduction")
     page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"[?&]model=introduction\b"))
     history = page.get_by_test_id("history")
     expect(history).to_contain_text("Describe the audit plan, as NICE asks.")
     expect(history.locator(".app-changes__new").first).to_have_text("Under review")

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from governance import roles
-from tests.e2e.conftest import describe
+from tests.e2e.conftest import SIGN_IN_PAGE, describe, submit_sign_in
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -15,26 +16,28 @@ def test_a_clinician_signs_in_and_sees_their_home_page(page, sign_in, axe_violat
     )
 
     page.goto("/")
-    assert page.get_by_role("heading", name="Sign in").is_visible()
+    expect(page).to_have_url(SIGN_IN_PAGE)
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     violations = axe_violations()
     assert violations == [], describe(violations)
 
     sign_in("clinician", PASSWORD)
 
-    assert page.get_by_role("heading", name="Welcome, Clare Morgan").is_visible()
-    assert page.get_by_test_id("signed-in-user").inner_text() == "Clare Morgan"
-    assert "Clinician" in page.locator("main").inner_text()
+    expect(page.get_by_role("heading", name="Welcome, Clare Morgan")).to_be_visible()
+    expect(page.get_by_test_id("signed-in-user")).to_have_text("Clare Morgan")
+    expect(page.locator("main")).to_contain_text("Clinician")
     violations = axe_violations()
     assert violations == [], describe(violations)
 
 
-def test_a_wrong_password_is_reported_in_the_error_summary(page, sign_in, axe_violations):
+def test_a_wrong_password_is_reported_in_the_error_summary(page, axe_violations):
     UserFactory(username="clinician", roles=[roles.CLINICIAN])
 
-    sign_in("clinician", "not-the-password")
+    submit_sign_in(page, "clinician", "not-the-password")
 
     summary = page.locator(".nhsuk-error-summary")
-    assert summary.is_visible()
-    assert "correct username and password" in summary.inner_text()
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("correct username and password")
+    expect(page.get_by_test_id("signed-in-user")).to_have_count(0)
     violations = axe_violations()
     assert violations == [], describe(violations)
