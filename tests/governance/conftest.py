@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from governance import roles
-from governance.introductions import services, workflow
+from governance.introductions import services
 from tests.factories import IntroductionFactory, UserFactory, default_organisation
 
 
@@ -19,15 +19,6 @@ from tests.factories import IntroductionFactory, UserFactory, default_organisati
 def fast_passwords(settings):
     # Personas are made in every test; the default PBKDF2 hashing would dominate run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def signed_off(monkeypatch):
-    # Deprecated: pretends every introduction's assessments are signed off by switching the
-    # approval guard off. Left only for the tests of other branches that still ask for it
-    # (audit/test_queries.py, introductions/test_reviews_flag_due.py); remove it once they give
-    # their introductions real assessments (`assessments_signed_off_by=`).
-    monkeypatch.setattr(workflow, "assessment_signed_off", lambda introduction, kind: True)
 
 
 @pytest.fixture

@@ -138,11 +138,13 @@ def test_the_first_cases_review_falls_due_when_the_cases_are_logged(monkeypatch,
 
 
 def test_a_review_with_no_lead_to_tell_is_flagged_and_told_when_one_joins(
-    make_introduction, lead_applicant, signed_off, check
+    make_introduction, lead_applicant, check
 ):
     # The only lead is the applicant, who is never told to review their own application.
-    introduction = make_introduction("under_review", applicant=lead_applicant)
     reviewer = UserFactory(username="visiting_lead", roles=[roles.LEAD])
+    introduction = make_introduction(
+        "under_review", applicant=lead_applicant, assessments_signed_off_by=reviewer
+    )
     reviewer.organisations.add(introduction.organisation)
     services.introduction_transition(introduction=introduction, action="approve", actor=reviewer)
     reviewer.organisations.remove(introduction.organisation)
@@ -166,11 +168,15 @@ def test_a_review_with_no_lead_to_tell_is_flagged_and_told_when_one_joins(
 
 
 def test_a_title_with_a_line_break_is_mailed_on_one_line_and_the_other_reviews_go_on(
-    make_introduction, lead, other_lead, signed_off, check
+    make_introduction, lead, other_lead, check
 ):
     # A line break in a subject is refused by Django; it used to stop the whole run.
-    broken = make_introduction("under_review", title="Lumbar\nstabilisation")
-    plain = make_introduction("under_review", title="Cervical disc replacement")
+    broken = make_introduction(
+        "under_review", title="Lumbar\nstabilisation", assessments_signed_off_by=other_lead
+    )
+    plain = make_introduction(
+        "under_review", title="Cervical disc replacement", assessments_signed_off_by=other_lead
+    )
     for introduction in (broken, plain):
         services.introduction_transition(introduction=introduction, action="approve", actor=lead)
     due_on = broken.reviews.get(kind="periodic").due_on
