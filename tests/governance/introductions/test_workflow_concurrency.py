@@ -110,9 +110,10 @@ def test_of_two_racing_decisions_exactly_one_wins(
 def test_an_action_kept_waiting_too_long_for_the_lock_gets_a_conflict(
     monkeypatch, make_introduction, applicant, lead
 ):
+    from governance import audited
     from governance.errors import Concurrency
 
-    monkeypatch.setattr(services, "LOCK_TIMEOUT", "200ms")
+    monkeypatch.setattr(audited, "LOCK_TIMEOUT", "200ms")
     introduction = make_introduction("submitted")
     holding = threading.Event()
     results: dict[str, object] = {}
