@@ -142,7 +142,7 @@ class NHSDateField(forms.MultiValueField):
             if len(parts[2]) != 4:
                 raise ValidationError("Year must include 4 numbers", code="year")
             result = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # a day of 10**20 overflows, it is no crash
             raise ValidationError(f"{label} must be a real date", code="invalid") from None
         self.run_validators(result)
         return result
