@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("governance.introductions.urls")),
     path("", include("governance.assessments.urls")),
     path("", include("governance.audit.urls")),
+    path("", include("governance.cases.urls")),
 ]

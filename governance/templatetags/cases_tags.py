@@ -1,0 +1,41 @@
+"""Template tags of the cases on pages that belong to lower packages.
+
+`{% load cases_tags %}`: `{% introduction_cases introduction %}` renders the "Cases" section of
+the introduction page. The introductions package may not import cases (the import layers in
+pyproject.toml); this tag, in the top wiring layer, reads the introduction's cases for it, in
+three queries however many there are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from governance.cases.models import Case
+from governance.cases.permissions import cases_conflict
+from governance.cases.views import case_counts, case_row, for_rows
+
+register = template.Library()
+
+LATEST = 5
+
+
+@register.inclusion_tag("governance/cases/_introduction_cases.html", takes_context=True)
+def introduction_cases(context: template.Context, introduction) -> dict[str, Any]:
+    user = context["request"].user
+    today = timezone.localdate()
+    cases = Case.objects.filter(introduction=introduction)
+    counts = case_counts(cases, today)
+    latest = for_rows(cases).order_by("-performed_on", "-pk")[:LATEST] if counts["all"] else []
+    clinical = user.has_perm("governance.log_case", introduction)
+    return {
+        "introduction": introduction,
+        "counts": counts,
+        "rows": [case_row(case, today) for case in latest],
+        "caption": f"The latest {min(LATEST, counts['all'])} of {counts['all']}",
+        "can_log": user.has_perm("governance.log_case_now", introduction),
+        "conflict": cases_conflict(introduction) if clinical else None,
+        "can_add_operator": user.has_perm("governance.add_operator", introduction),
+    }
