@@ -11,6 +11,7 @@ from governance import roles
 NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Home", "home", roles.ALL),
     ("Introductions", "governance:introduction_list", roles.ALL),
+    ("Follow-ups", "governance:follow_ups", frozenset({roles.CLINICIAN, roles.LEAD})),
     ("Check coding", "coding:check", roles.ALL),
     ("Audit history", "governance:audit_history", frozenset({roles.LEAD, roles.ADMIN})),
     ("Rule sets", "coding:ruleset_list", frozenset({roles.ADMIN})),

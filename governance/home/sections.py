@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from governance import roles
+from governance.cases import services as cases
+from governance.cases.models import Case
 from governance.introductions import workflow
 from governance.introductions.display import next_step, status_colour, status_label
 from governance.introductions.models import Condition, Introduction, Review
@@ -170,6 +172,53 @@ def open_conditions(request: HttpRequest) -> HomeSection:
     )
 
 
+def follow_ups(request: HttpRequest) -> HomeSection:
+    """How many of the user's cases (operated or logged) have a follow-up overdue, and how many
+    one due, in one query; the list is a page of its own."""
+    user = request.user
+    today = timezone.localdate()
+    overdue = cases.follow_up_filter("overdue", today)
+    counts = Case.objects.filter(
+        Q(operator=user) | Q(logged_by=user),
+        introduction__in=Introduction.objects.visible_to(user),
+    ).aggregate(
+        overdue=Count("pk", filter=overdue),
+        due=Count("pk", filter=cases.follow_up_filter("due", today) & ~overdue),
+    )
+    url = reverse("governance:follow_ups")
+    items = []
+    if counts["overdue"]:
+        n = counts["overdue"]
+        items.append(
+            {
+                "url": url,
+                "label": f"{n} case{'s' if n != 1 else ''} with a follow-up overdue",
+                "hint": "More than two weeks past its date.",
+                "tag": "Overdue",
+                "tag_colour": "red",
+            }
+        )
+    if counts["due"]:
+        n = counts["due"]
+        items.append(
+            {
+                "url": url,
+                "label": f"{n} case{'s' if n != 1 else ''} with a follow-up due",
+                "hint": "Within two weeks of its date.",
+                "tag": "Due",
+                "tag_colour": "orange",
+            }
+        )
+    return HomeSection(
+        "Follow-ups",
+        "No follow-up of your cases is due. Outcomes are collected at 6 weeks, 3, 6, 12 and 24 "
+        "months; each will appear here when it falls due.",
+        items,
+        action_label="See your follow-ups",
+        action_url=url,
+    )
+
+
 def administration(request: HttpRequest) -> HomeSection:
     links = [
         ("Audit history", "governance:audit_history", "Every change, who made it, when and why"),
@@ -191,6 +240,8 @@ def home_sections(request: HttpRequest) -> list[HomeSection]:
     sections: list[HomeSection] = []
     if roles.CLINICIAN in user_roles:
         sections.append(my_introductions(request))
+    if roles.CLINICIAN in user_roles or roles.LEAD in user_roles:
+        sections.append(follow_ups(request))
     if roles.LEAD in user_roles:
         sections.append(awaiting_review(request))
         sections.append(reviews_due(request))
