@@ -61,7 +61,7 @@ class CodingFields(forms.Form):
         label="Approach",
         choices=[NOT_RECORDED, *Approach.choices],
         required=False,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"inline": True}),
     )
     image_guidance = forms.ChoiceField(
         label="Image guidance",
@@ -315,7 +315,7 @@ class OutcomeForm(NHSFormMixin, forms.Form):
         "Oswestry Disability Index (ODI)",
         0,
         100,
-        help_text="0 (no disability) to 100. Leave it empty if not collected.",
+        help_text="0 (no disability) to 100.",
     )
     back_pain = _whole(
         "Back pain score", 0, 10, help_text="0 (no pain) to 10 (worst pain imaginable)."
