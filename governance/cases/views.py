@@ -49,7 +49,7 @@ from governance.cases.forms import (
 )
 from governance.cases.models import Case, Outcome, Timepoint, follow_up_due_on
 from governance.cases.permissions import cases_conflict
-from governance.errors import InvalidTransition
+from governance.errors import Concurrency, InvalidTransition
 from governance.http import redirect_to, refuses
 from governance.introductions.models import Introduction
 from governance.introductions.views import visible_introduction
@@ -413,6 +413,8 @@ def case_new(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
+            except Concurrency as error:
+                form.add_error(None, error.message)
             except InvalidTransition as error:
                 return _conflict_page(request, introduction, error.message)
             else:
@@ -474,6 +476,8 @@ def case_change(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
+            except Concurrency as error:
+                form.add_error(None, error.message)
             else:
                 case.refresh_from_db()
                 if case.coding_valid:
@@ -543,6 +547,9 @@ def case_apply_suggestion(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.warning(request, " ".join(error.messages))
         return redirect_to(request, detail + "#coding")
+    except Concurrency as error:
+        messages.warning(request, error.message)
+        return redirect_to(request, detail + "#coding")
     case.refresh_from_db()
     if case.coding_valid:
         messages.success(request, "The suggested coding has been applied. The coding is valid.")
@@ -577,6 +584,8 @@ def case_failure(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
+        except Concurrency as error:
+            form.add_error(None, error.message)
         else:
             messages.success(request, "The case's failure flags have been saved")
             detail = reverse("governance:case_detail", args=[case.pk])
@@ -611,6 +620,8 @@ def outcome_new(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             add_service_errors(form, error)
+        except Concurrency as error:
+            form.add_error(None, error.message)
         else:
             messages.success(
                 request, f"The {Timepoint(timepoint).label.lower()} outcome has been recorded"
@@ -720,6 +731,8 @@ def operator_list(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
+            except Concurrency as error:
+                form.add_error(None, error.message)
             else:
                 messages.success(request, f"{_name(operator.user)} is now an approved operator")
                 url = reverse("governance:operator_list", args=[introduction.pk])

@@ -169,3 +169,41 @@ def test_the_suggested_coding_fills_the_codes_box_in_one_click(
     page.get_by_label("Spinal levels treated").blur()
     expect(check.get_by_test_id("coding-verdict")).to_have_text("Not valid")
     expect(check).to_contain_text("levels-mismatch")
+
+
+def test_without_javascript_the_case_is_saved_flagged_and_corrected_from_its_page(
+    browser, live_server, introduction
+):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto("/sign-in/")
+        page.get_by_label("Username").fill("clinician")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"/introductions/{introduction.pk}/cases/new/")
+        page.get_by_label("Percutaneous").check()
+        page.get_by_label("Fluoroscopy").check()
+        page.get_by_label("Spinal levels treated").fill("1")
+        page.get_by_label("OPCS-4 codes").fill("V40.1 Z67.6")
+        page.get_by_label("Year").fill("26")
+        page.get_by_role("button", name="Save case").click()
+
+        # Refused with the error linked, the codes kept and checked on the page.
+        expect(page.locator(".nhsuk-error-summary")).to_contain_text("Year must include 4 numbers")
+        expect(page.get_by_label("OPCS-4 codes")).to_have_value("V40.1 Z67.6")
+        expect(page.get_by_test_id("coding-verdict")).to_have_text("Not valid")
+        page.get_by_role("button", name="Use the suggested coding").click()
+        expect(page.get_by_label("OPCS-4 codes")).to_have_value("V40.1 V55.1 Y53.4 Z67.6")
+        page.get_by_label("Year").fill("2026")
+        page.get_by_label("Day").fill("2")
+        page.get_by_label("Month").fill("11")
+        page.get_by_label("OPCS-4 codes").fill("V40.1 Z67.6")  # saved faulty after all
+        page.get_by_role("button", name="Save case").click()
+
+        expect(page.get_by_test_id("case-coding")).to_have_text("Needs attention")
+        page.get_by_role("button", name="Apply the suggested coding").click()
+        expect(page.get_by_test_id("case-coding")).to_have_text("Valid")
+    finally:
+        context.close()

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from governance.cases import services, views
 from governance.cases.models import Case, Outcome
+from governance.errors import Concurrency
 from tests.factories import ConditionFactory, DeviceFactory
 
 from .conftest import INVALID, TODAY, VALID
@@ -620,3 +621,18 @@ def test_the_introduction_page_has_no_cases_section_before_approval(
     html = client.get(reverse("governance:introduction_detail", args=[introduction.pk])).text
 
     assert 'data-testid="introduction-cases"' not in html
+
+
+def test_a_lock_held_too_long_comes_back_on_the_form_with_nothing_lost(
+    client, applicant, live, monkeypatch
+):
+    def busy(**kwargs):
+        raise Concurrency("Another change to this introduction is being saved: try again.")
+
+    monkeypatch.setattr(services, "case_log", busy)
+    client.force_login(applicant)
+
+    response = client.post(url("case_new", live.pk), case_form(applicant, local_reference="H9"))
+
+    assert "Another change to this introduction is being saved" in response.text
+    assert response.context["form"]["local_reference"].value() == "H9"
