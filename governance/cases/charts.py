@@ -45,10 +45,18 @@ def _figure(title: str):
         axes = figure.add_subplot()
     axes.set_title(title, loc="left", fontsize=11, fontweight="bold", color="#212B32")
     axes.grid(True, color=NHS_PALE_GREY, linewidth=0.8)
+    from matplotlib.ticker import MaxNLocator
+
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # case numbers are whole
     axes.set_axisbelow(True)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     return figure, axes
+
+
+def _legend(figure) -> None:
+    # Below the plot, never over the line whatever the data do.
+    figure.legend(loc="outside lower center", ncols=3, frameon=False)
 
 
 def _render(figure, fmt: Format) -> bytes:
@@ -86,7 +94,7 @@ def cusum_chart(result: Monitoring, fmt: Format = "svg", *, title: str = "CUSUM"
     axes.set_ylabel("S")
     axes.set_ylim(bottom=0, top=max([result.h, *ys]) * 1.15)
     axes.set_xlim(left=0, right=max(len(xs), 1) + 0.5)
-    axes.legend(loc="upper left", frameon=False)
+    _legend(figure)
     return _render(figure, fmt)
 
 
@@ -105,7 +113,7 @@ def vlad_chart(result: Monitoring, fmt: Format = "svg", *, title: str = "VLAD") 
             linewidth=2,
             label="Failures avoided against p0",
         )
-        axes.legend(loc="lower left", frameon=False)
+        _legend(figure)
     axes.set_xlabel("Case number, in date order")
     axes.set_ylabel("Cumulative (expected - observed)")
     axes.set_xlim(left=0, right=max(len(xs), 1) + 0.5)

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -397,18 +397,36 @@ def cases_revalidated(*, codings: Iterable[Any], reason: str) -> int:
 
 # A failure for monitoring (SPEC section 5) as a database condition, for filtering lists: the
 # same test as Case.failure_flags and observations() (adverse events will add to all three).
+# A failure for monitoring (SPEC section 5), as a database condition: what monitoring counts
+# (observations) and what the lists filter on are this one expression; Case.failure_flags
+# says the same in words for one case already loaded.
 FAILED = Q(reoperation_on__isnull=False) | Q(device_failure=True) | Q(major_complication=True)
+
+
+def _with_failed(cases):
+    return cases.annotate(
+        failed=ExpressionWrapper(FAILED, output_field=BooleanField())
+    ).values_list("introduction_id", "pk", "performed_on", "failed")
 
 
 def observations(introduction: Introduction) -> list[monitoring.Observation]:
     """The introduction's cases as monitoring sees them, in one query."""
-    rows = Case.objects.filter(introduction=introduction).values_list(
-        "pk", "performed_on", "reoperation_on", "device_failure", "major_complication"
-    )
-    return [
-        monitoring.Observation(pk, performed_on, bool(reop or failure or complication))
-        for pk, performed_on, reop, failure, complication in rows
-    ]
+    rows = _with_failed(Case.objects.filter(introduction=introduction))
+    return [monitoring.Observation(pk, day, bool(failed)) for _, pk, day, failed in rows]
+
+
+def monitoring_of(introductions: Iterable[Introduction]) -> dict[int, monitoring.Monitoring]:
+    """The monitoring of several introductions (those with a plan), from one query."""
+    planned = {i.pk: i for i in introductions if i.has_monitoring_plan}
+    seen: dict[int, list[monitoring.Observation]] = {pk: [] for pk in planned}
+    for introduction_id, pk, day, failed in _with_failed(
+        Case.objects.filter(introduction_id__in=planned)
+    ):
+        seen[introduction_id].append(monitoring.Observation(pk, day, bool(failed)))
+    return {
+        pk: monitoring.monitor(seen[pk], p0=i.cusum_p0, p1=i.cusum_p1, h=i.cusum_h)
+        for pk, i in planned.items()
+    }
 
 
 def introduction_monitoring(introduction: Introduction) -> monitoring.Monitoring | None:

@@ -19,4 +19,10 @@ urlpatterns = [
     ),
     path("cases/<int:pk>/outcomes/new/", views.outcome_new, name="outcome_new"),
     path("follow-ups/", views.follow_ups, name="follow_ups"),
+    path("introductions/<int:pk>/monitoring/", views.monitoring, name="monitoring"),
+    path(
+        "introductions/<int:pk>/monitoring/<slug:chart>.png",
+        views.monitoring_chart,
+        name="monitoring_chart",
+    ),
 ]

@@ -25,7 +25,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +36,7 @@ from coding.errors import CodingError
 from coding.views import ResultView
 from config.forms import add_service_errors
 from governance import roles
-from governance.cases import display, services
+from governance.cases import charts, display, services
 from governance.cases.forms import (
     CODES_MAX_LENGTH,
     FAILURES,
@@ -744,3 +744,50 @@ def operator_list(request: HttpRequest, pk: int) -> HttpResponse:
         "can_add": form is not None,
     }
     return render(request, "governance/cases/operator_list.html", context)
+
+
+# --- monitoring ---------------------------------------------------------------------------
+
+
+@require_GET
+@refuses
+def monitoring(request: HttpRequest, pk: int) -> HttpResponse:
+    """The CUSUM and VLAD charts (SVG) with their data tables, and the PROM summary."""
+    introduction = visible_introduction(request, pk)
+    result = services.introduction_monitoring(introduction)
+    context = {
+        "introduction": introduction,
+        "monitoring": result,
+        "prom": services.prom(introduction),
+    }
+    if result is not None:
+        title = f"CUSUM of failures: {introduction.title}"
+        context["cusum_svg"] = svg_body(charts.cusum_chart(result, "svg", title=title))
+        context["vlad_svg"] = svg_body(charts.vlad_chart(result, "svg", title="VLAD"))
+    context["reviews_due"] = [
+        review for review in introduction.reviews.scheduled() if review.is_due or review.is_overdue
+    ]
+    return render(request, "governance/cases/monitoring.html", context)
+
+
+def svg_body(svg: bytes) -> str:
+    """The <svg> element of matplotlib's output, without the XML prologue, to sit in a page."""
+    text = svg.decode()
+    return text[text.index("<svg") :]
+
+
+@require_GET
+@refuses
+def monitoring_chart(request: HttpRequest, pk: int, chart: str) -> HttpResponse:
+    """`cusum.png` and `vlad.png` to download."""
+    introduction = visible_introduction(request, pk)
+    result = services.introduction_monitoring(introduction)
+    if result is None or chart not in ("cusum", "vlad"):
+        raise Http404("No such chart.")
+    draw = charts.cusum_chart if chart == "cusum" else charts.vlad_chart
+    response = HttpResponse(
+        draw(result, "png", title=f"{chart.upper()}: {introduction.title}"),
+        content_type="image/png",
+    )
+    response["Content-Disposition"] = f'attachment; filename="introduction-{pk}-{chart}.png"'
+    return response

@@ -141,6 +141,35 @@ def reviews_due(request: HttpRequest) -> HomeSection:
     )
 
 
+def monitoring_signals(request: HttpRequest) -> HomeSection:
+    """Introductions whose CUSUM has reached its threshold: two queries however many cases."""
+    live = (
+        Introduction.objects.visible_to(request.user)
+        .filter(status__in=workflow.LIVE | workflow.CASES_ALLOWED)
+        .order_by("title", "pk")
+    )
+    introductions = list(live)
+    results = cases.monitoring_of(introductions)
+    items = [
+        {
+            "url": reverse("governance:monitoring", args=[introduction.pk]),
+            "label": introduction.title,
+            "hint": f"The CUSUM reached {result.h:g} at case {result.signal_at_case}; it stands "
+            f"at {result.last_s:.2f} after {result.cases} cases and {result.failures} failures.",
+            "tag": "Signal",
+            "tag_colour": "red",
+        }
+        for introduction in introductions
+        if (result := results.get(introduction.pk)) is not None and result.signal
+    ][:SECTION_LIMIT]
+    return HomeSection(
+        "Monitoring signals",
+        "No introduction's failure rate has reached its alarm threshold. An introduction whose "
+        "CUSUM crosses its threshold will appear here, and you will be told by e-mail.",
+        items,
+    )
+
+
 def open_conditions(request: HttpRequest) -> HomeSection:
     """Conditions of approval not yet met, on introductions that are live."""
     user = request.user
@@ -243,6 +272,7 @@ def home_sections(request: HttpRequest) -> list[HomeSection]:
     if roles.CLINICIAN in user_roles or roles.LEAD in user_roles:
         sections.append(follow_ups(request))
     if roles.LEAD in user_roles:
+        sections.append(monitoring_signals(request))
         sections.append(awaiting_review(request))
         sections.append(reviews_due(request))
         sections.append(open_conditions(request))

@@ -1,9 +1,10 @@
 """Template tags of the cases on pages that belong to lower packages.
 
 `{% load cases_tags %}`: `{% introduction_cases introduction %}` renders the "Cases" section of
-the introduction page. The introductions package may not import cases (the import layers in
-pyproject.toml); this tag, in the top wiring layer, reads the introduction's cases for it, in
-three queries however many there are.
+the introduction page (with its monitoring signal), `{% review_monitoring introduction %}` the
+figures and chart on the review page. The introductions package may not import cases (the
+import layers in pyproject.toml); these tags, in the top wiring layer, read the introduction's
+cases for it, in a fixed number of queries however many there are.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from governance.cases import charts, services
 from governance.cases.models import Case
 from governance.cases.permissions import cases_conflict
-from governance.cases.views import case_counts, case_row, for_rows
+from governance.cases.views import case_counts, case_row, for_rows, svg_body
 
 register = template.Library()
 
@@ -32,10 +34,25 @@ def introduction_cases(context: template.Context, introduction) -> dict[str, Any
     clinical = user.has_perm("governance.log_case", introduction)
     return {
         "introduction": introduction,
+        "monitoring": services.introduction_monitoring(introduction) if counts["all"] else None,
         "counts": counts,
         "rows": [case_row(case, today) for case in latest],
         "caption": f"The latest {min(LATEST, counts['all'])} of {counts['all']}",
         "can_log": user.has_perm("governance.log_case_now", introduction),
         "conflict": cases_conflict(introduction) if clinical else None,
         "can_add_operator": user.has_perm("governance.add_operator", introduction),
+    }
+
+
+@register.inclusion_tag("governance/cases/_review_monitoring.html")
+def review_monitoring(introduction) -> dict[str, Any]:
+    """What a lead completing a review decides on: the monitoring figures and the CUSUM."""
+    result = services.introduction_monitoring(introduction)
+    return {
+        "introduction": introduction,
+        "monitoring": result,
+        "prom": services.prom(introduction),
+        "cusum_svg": svg_body(charts.cusum_chart(result, "svg", title="CUSUM of failures"))
+        if result is not None and result.cases
+        else "",
     }

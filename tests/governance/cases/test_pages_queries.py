@@ -45,7 +45,10 @@ def queries(client, path: str) -> int:
 
 
 @pytest.mark.parametrize("persona", ["applicant", "lead"])
-@pytest.mark.parametrize("page", ["case_list", "case_list_filtered", "case_detail", "introduction"])
+@pytest.mark.parametrize(
+    "page",
+    ["case_list", "case_list_filtered", "case_detail", "introduction", "monitoring", "home"],
+)
 def test_the_queries_of_a_page_do_not_grow_with_the_cases(
     client, request, applicant, log_case, live, persona, page, django_assert_num_queries
 ):
@@ -57,6 +60,8 @@ def test_the_queries_of_a_page_do_not_grow_with_the_cases(
         "case_list_filtered": url("case_list", live.pk) + "?show=follow_up",
         "case_detail": url("case_detail", case.pk),
         "introduction": reverse("governance:introduction_detail", args=[live.pk]),
+        "monitoring": reverse("governance:monitoring", args=[live.pk]),
+        "home": "/",
     }[page]
     client.force_login(request.getfixturevalue(persona))
     with_few = queries(client, path)
