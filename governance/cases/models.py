@@ -160,7 +160,7 @@ class Case(models.Model):
 
     @property
     def nhs_number_masked(self) -> str:
-        """The NHS number as people outside the clinical team see it: the last 3 digits."""
+        """The NHS number as people outside the clinical team see it: the last 4 digits."""
         return f"*** *** {self.nhs_number[-4:]}" if self.nhs_number else ""
 
     @property
