@@ -153,6 +153,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "governance.introductions.tasks.flag_reviews_due",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Overdue Yellow Cards: one digest a day to each governance lead.
+    "governance-yellow-cards-overdue": {
+        "task": "governance.events.tasks.yellow_cards_overdue_digest",
+        "schedule": crontab(hour=7, minute=0),
+    },
     # The outbox's sweeper: notices a broker or mail outage left pending, and retries.
     "governance-send-due-notices": {
         "task": "governance.notices.tasks.send_due_notices",
@@ -183,6 +188,11 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 # notice's claim (notices/services.py, CLAIM_LAPSE), for ever.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "governance@localhost")
+
+# Local policy for the MHRA Yellow Card: days from an event's detection to its report, for
+# severe or fatal harm and for the rest (README, "Configuration").
+YELLOW_CARD_DAYS_SERIOUS = env_int("YELLOW_CARD_DAYS_SERIOUS", 2, minimum=0, maximum=90)
+YELLOW_CARD_DAYS_OTHER = env_int("YELLOW_CARD_DAYS_OTHER", 10, minimum=0, maximum=90)
 
 # Security: everything `manage.py check --deploy` asks for when DEBUG is off.
 SESSION_COOKIE_HTTPONLY = True

@@ -11,6 +11,7 @@ class GovernanceConfig(AppConfig):
         from governance.audit import permissions as _audit  # noqa: F401
         from governance.cases import permissions as _cases  # noqa: F401
         from governance.cases import receivers as _receivers  # noqa: F401
+        from governance.events import permissions as _events  # noqa: F401
         from governance.introductions import permissions as _introductions  # noqa: F401
         from governance.notices import permissions as _notices  # noqa: F401
         from governance.organisations import permissions as _organisations  # noqa: F401

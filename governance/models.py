@@ -7,6 +7,7 @@ Code imports a model from its feature package, never from here.
 
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
 from governance.cases.models import Case, Operator, Outcome
+from governance.events.models import AdverseEvent
 from governance.introductions.models import (
     Condition,
     Introduction,
@@ -24,6 +25,7 @@ from governance.organisations.models import (
 )
 
 __all__ = [
+    "AdverseEvent",
     "Case",
     "Condition",
     "Device",

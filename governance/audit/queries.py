@@ -43,6 +43,7 @@ from django.utils.text import capfirst
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
 from governance.audit.permissions import read_history_refusal
 from governance.cases.models import Case, Operator, Outcome
+from governance.events.models import AdverseEvent
 from governance.introductions.models import Condition, Introduction, IntroductionDevice, Review
 from governance.organisations.models import Membership, Organisation, RoleGrant
 from governance.permissions import organisation_ids, require
@@ -245,6 +246,7 @@ track(SustainabilityAssessment)
 track(Operator)
 track(Case)
 track(Outcome)
+track(AdverseEvent)
 # The people of the viewer's organisations: who joined or left, who was given which role.
 TRACKED["membership"] = Tracked(
     Membership,

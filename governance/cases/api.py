@@ -71,9 +71,11 @@ CASE_FILTER_PARAMETERS = [
 def _cases() -> QuerySet[Case]:
     """Cases with what their representation reads, so that a page costs the same queries
     whatever its length (the outcomes' time points for `follow_up`)."""
-    return Case.objects.select_related(
-        "introduction", "coding__ruleset", "operator", "logged_by"
-    ).prefetch_related(Prefetch("outcomes", queryset=Outcome.objects.only("case", "timepoint")))
+    return services.with_failing(
+        Case.objects.select_related(
+            "introduction", "coding__ruleset", "operator", "logged_by"
+        ).prefetch_related(Prefetch("outcomes", queryset=Outcome.objects.only("case", "timepoint")))
+    )
 
 
 class _CasesAPIView(DomainErrorMixin, GenericAPIView):
@@ -117,7 +119,7 @@ class IntroductionCasesView(_CasesAPIView):
         if "coding" in params:
             cases = cases.filter(coding_valid=params["coding"] == "valid")
         if "failed" in params:
-            failed = services.FAILED
+            failed = services.failed()
             cases = cases.filter(failed if params["failed"] == "true" else ~failed)
         if "follow_up" in params:
             cases = cases.filter(

@@ -152,7 +152,22 @@ class Case(models.Model):
             flags.append("Device failure")
         if self.major_complication:
             flags.append("Major complication")
+        for event in self.failing_events():
+            flags.append(
+                f"Adverse event {event.pk}: {event.get_harm_display().lower()}, "
+                f"{event.get_category_display().lower()}"
+            )
         return flags
+
+    def failing_events(self) -> list:
+        """The adverse events that make the case a failure (events/: read through the reverse
+        relation, prefetched as `failing` by the lists, cases/services.py `with_failing`)."""
+        prefetched = getattr(self, "failing", None)
+        if prefetched is not None:
+            return prefetched
+        if self.pk is None:
+            return []
+        return list(self.adverse_events.filter(fails_case=True).order_by("detected_on", "pk"))
 
     @property
     def failed(self) -> bool:

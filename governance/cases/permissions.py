@@ -22,7 +22,7 @@ def log_refusal(user, introduction) -> str | None:
     if why:
         return why
     if not roles.is_clinical(user):
-        return "Only a clinician or governance lead may log cases and their outcomes."
+        return "Only a clinician or governance lead may log cases, outcomes and adverse events."
     return None
 
 

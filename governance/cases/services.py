@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -395,17 +395,38 @@ def cases_revalidated(*, codings: Iterable[Any], reason: str) -> int:
 
 # --- monitoring -----------------------------------------------------------------------------
 
-# A failure for monitoring (SPEC section 5) as a database condition, for filtering lists: the
-# same test as Case.failure_flags and observations() (adverse events will add to all three).
-# A failure for monitoring (SPEC section 5), as a database condition: what monitoring counts
-# (observations) and what the lists filter on are this one expression; Case.failure_flags
-# says the same in words for one case already loaded.
-FAILED = Q(reoperation_on__isnull=False) | Q(device_failure=True) | Q(major_complication=True)
+
+def _events():
+    # Adverse events sit above cases (events/): read through the reverse relation, never
+    # imported; an event says itself whether it fails its case (AdverseEvent.fails_case).
+    return Case._meta.get_field("adverse_events").related_model.objects.filter(fails_case=True)
+
+
+def failed() -> Q:
+    """A failure for monitoring (SPEC section 5) as a database condition: a reoperation, a
+    device failure, a major complication, or an adverse event that fails the case. What
+    monitoring counts (observations) and what the lists filter on are this one expression;
+    Case.failure_flags says the same in words."""
+    return (
+        Q(reoperation_on__isnull=False)
+        | Q(device_failure=True)
+        | Q(major_complication=True)
+        | Q(Exists(_events().filter(case=OuterRef("pk"))))
+    )
+
+
+def with_failing(cases):
+    """`cases` with their failing events prefetched (Case.failing_events), in one query."""
+    return cases.prefetch_related(
+        Prefetch(
+            "adverse_events", queryset=_events().order_by("detected_on", "pk"), to_attr="failing"
+        )
+    )
 
 
 def _with_failed(cases):
     return cases.annotate(
-        failed=ExpressionWrapper(FAILED, output_field=BooleanField())
+        failed=ExpressionWrapper(failed(), output_field=BooleanField())
     ).values_list("introduction_id", "pk", "performed_on", "failed")
 
 

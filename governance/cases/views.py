@@ -264,7 +264,7 @@ def _filter(show: str, today: date) -> Q:
     if show == "attention":
         return Q(coding_valid=False)
     if show == "failed":
-        return services.FAILED
+        return services.failed()
     if show == "follow_up":
         return follow_up_pending(today)
     return Q()
@@ -279,8 +279,10 @@ def case_counts(cases, today: date) -> dict[str, int]:
 
 def for_rows(cases):
     """`cases` with what their rows show read in two queries, however many there are."""
-    return cases.select_related("operator").prefetch_related(
-        Prefetch("outcomes", Outcome.objects.only("case_id", "timepoint"))
+    return services.with_failing(
+        cases.select_related("operator").prefetch_related(
+            Prefetch("outcomes", Outcome.objects.only("case_id", "timepoint"))
+        )
     )
 
 

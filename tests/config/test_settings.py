@@ -70,3 +70,16 @@ def test_the_deployment_check_has_no_warnings_in_production_settings():
     )
     assert result.returncode == 0, result.stderr + result.stdout
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("two", "is not a whole number"), ("-1", "at least 0"), ("400", "at most 90")],
+)
+@pytest.mark.parametrize("name", ["YELLOW_CARD_DAYS_SERIOUS", "YELLOW_CARD_DAYS_OTHER"])
+def test_a_bad_yellow_card_policy_stops_the_start_naming_the_variable(name, value, words):
+    result = manage("check", DJANGO_DEBUG="true", **{name: value})
+
+    assert result.returncode != 0
+    assert f"{name}={value!r}" in result.stderr
+    assert words in result.stderr

@@ -19,7 +19,7 @@ from .conftest import CONTEXT, INVALID, TODAY, VALID
 
 pytestmark = pytest.mark.django_db
 
-LOG_REFUSAL = "Only a clinician or governance lead may log cases and their outcomes."
+LOG_REFUSAL = "Only a clinician or governance lead may log cases, outcomes and adverse events."
 
 
 def cases_url(introduction) -> str:

@@ -138,7 +138,7 @@ def test_an_administrator_may_not_record_an_outcome(api_as, admin_user, case):
 
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Only a clinician or governance lead may log cases and their outcomes."
+        "detail": "Only a clinician or governance lead may log cases, outcomes and adverse events."
     }
 
 
