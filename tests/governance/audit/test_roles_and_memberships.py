@@ -5,6 +5,7 @@ same newest-first pages as the introductions' changes, with `introduction` null.
 from __future__ import annotations
 
 import csv
+import html
 import io
 
 import pytest
@@ -318,9 +319,12 @@ def test_a_page_of_roles_and_memberships_costs_the_same_queries_for_few_or_many(
 # --- the page ------------------------------------------------------------------------------
 
 
-def _rows(html: str) -> list[str]:
-    table = html.split('data-testid="history"')[1].split("<tbody")[1].split("</tbody>")[0]
-    return table.split('<tr class="nhsuk-table__row" role="row">')[1:]
+def _rows(page: str) -> list[str]:
+    """The history table's rows, unescaped as a person reads them (a name like O'Brien)."""
+    table = page.split('data-testid="history"')[1].split("<tbody")[1].split("</tbody>")[0]
+    return [
+        html.unescape(row) for row in table.split('<tr class="nhsuk-table__row" role="row">')[1:]
+    ]
 
 
 def test_the_audit_page_shows_who_gave_which_role_to_whom_and_why(
