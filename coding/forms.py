@@ -14,6 +14,18 @@ from config.forms import NHSFormMixin
 NOT_RECORDED = ("", "Not recorded")
 
 
+def clean_codes(text: str, *, empty: str) -> list[str]:
+    """OPCS-4 codes typed in one box (spaces, commas or semicolons between them): at least one,
+    at most an episode's 24 (engine.code_count_error). Every page that takes codes asks here."""
+    codes = services.split_codes(text)
+    if not codes:
+        raise forms.ValidationError(empty)
+    too_many = engine.code_count_error(len(codes))
+    if too_many:
+        raise forms.ValidationError(f"Enter {engine.MAX_CODES} codes or fewer: {too_many}")
+    return codes
+
+
 class CheckCodingForm(NHSFormMixin, forms.Form):
     ruleset = forms.ChoiceField(
         label="Rule set",
@@ -70,13 +82,7 @@ class CheckCodingForm(NHSFormMixin, forms.Form):
             self.initial["ruleset"] = "IPG366" if "IPG366" in names else names[0]
 
     def clean_codes(self) -> list[str]:
-        codes = services.split_codes(self.cleaned_data["codes"])
-        if not codes:
-            raise forms.ValidationError("Enter the OPCS-4 codes to check")
-        too_many = engine.code_count_error(len(codes))
-        if too_many:
-            raise forms.ValidationError(f"Enter {engine.MAX_CODES} codes or fewer: {too_many}")
-        return codes
+        return clean_codes(self.cleaned_data["codes"], empty="Enter the OPCS-4 codes to check")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

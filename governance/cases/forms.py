@@ -14,9 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
-from coding import engine
-from coding import services as coding
-from coding.forms import NOT_RECORDED
+from coding.forms import NOT_RECORDED, clean_codes
 from config.forms import NHSDateField, NHSFormMixin
 from governance.cases.models import EQ5D_MAX, EQ5D_MIN, Approach, ImageGuidance, Timepoint
 
@@ -105,13 +103,9 @@ class CodingFields(forms.Form):
     )
 
     def clean_codes(self) -> list[str]:
-        codes = coding.split_codes(self.cleaned_data["codes"])
-        if not codes:
-            raise forms.ValidationError("Enter the OPCS-4 codes of the procedure")
-        too_many = engine.code_count_error(len(codes))
-        if too_many:
-            raise forms.ValidationError(f"Enter {engine.MAX_CODES} codes or fewer: {too_many}")
-        return codes
+        return clean_codes(
+            self.cleaned_data["codes"], empty="Enter the OPCS-4 codes of the procedure"
+        )
 
     def context(self) -> dict[str, Any]:
         """The SPEC context object of the cleaned data."""
