@@ -83,7 +83,7 @@ def _clean(introduction: Introduction, fields: dict[str, Any], today: date) -> d
         case_id = case.pk if isinstance(case, Case) else case
         found = (
             Case.objects.filter(pk=case_id, introduction=introduction).first()
-            if str(case_id).isdigit()
+            if str(case_id).isdigit() and len(str(case_id)) <= 18  # beyond, no database id
             else None
         )
         if found is None:
@@ -98,6 +98,10 @@ def _clean(introduction: Introduction, fields: dict[str, Any], today: date) -> d
                 raise ValidationError({name: [f"Enter the {label}."]})
             if value > today:
                 raise ValidationError({name: [f"The {label} cannot be in the future."]})
+            if value < cases.EARLIEST:  # year 0001 is a typing error, not an event
+                raise ValidationError(
+                    {name: [f"The {label} must be in {cases.EARLIEST.year} or later."]}
+                )
     return data
 
 
