@@ -12,6 +12,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Home", "home", roles.ALL),
     ("Introductions", "governance:introduction_list", roles.ALL),
     ("Follow-ups", "governance:follow_ups", frozenset({roles.CLINICIAN, roles.LEAD})),
+    ("Adverse events", "governance:event_list", roles.ALL),
     ("Check coding", "coding:check", roles.ALL),
     ("Audit history", "governance:audit_history", frozenset({roles.LEAD, roles.ADMIN})),
     ("Rule sets", "coding:ruleset_list", frozenset({roles.ADMIN})),

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("governance.assessments.urls")),
     path("", include("governance.audit.urls")),
     path("", include("governance.cases.urls")),
+    path("", include("governance.events.urls")),
 ]

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from governance import roles
 from governance.cases import services as cases
 from governance.cases.models import Case
+from governance.events.models import AdverseEvent
 from governance.introductions import workflow
 from governance.introductions.display import next_step, status_colour, status_label
 from governance.introductions.models import Condition, Introduction, Review
@@ -248,6 +249,36 @@ def follow_ups(request: HttpRequest) -> HomeSection:
     )
 
 
+def yellow_cards_overdue(request: HttpRequest) -> HomeSection:
+    """Yellow Cards past their due date, the longest overdue first, in one query."""
+    today = timezone.localdate()
+    overdue = (
+        AdverseEvent.objects.overdue(today=today)
+        .filter(introduction__in=Introduction.objects.visible_to(request.user))
+        .select_related("introduction")
+        .order_by("yellow_card_due_by", "pk")[:SECTION_LIMIT]
+    )
+    items = [
+        {
+            "url": reverse("governance:event_detail", args=[event.pk]),
+            "label": f"Adverse event {event.pk}: {event.introduction.title}",
+            "hint": f"Due by {date_format(event.yellow_card_due_by, 'j F Y')}. "
+            f"{event.get_harm_display()}, {event.device_name or 'device not named'}.",
+            "tag": "Overdue",
+            "tag_colour": "red",
+        }
+        for event in overdue
+    ]
+    return HomeSection(
+        "Yellow Cards overdue",
+        "No Yellow Card is overdue. A reportable device event's card appears here once it "
+        "passes its due date.",
+        items,
+        action_label="See the Yellow Card queue",
+        action_url=reverse("governance:yellow_card_queue"),
+    )
+
+
 def administration(request: HttpRequest) -> HomeSection:
     links = [
         ("Audit history", "governance:audit_history", "Every change, who made it, when and why"),
@@ -272,6 +303,7 @@ def home_sections(request: HttpRequest) -> list[HomeSection]:
     if roles.CLINICIAN in user_roles or roles.LEAD in user_roles:
         sections.append(follow_ups(request))
     if roles.LEAD in user_roles:
+        sections.append(yellow_cards_overdue(request))
         sections.append(monitoring_signals(request))
         sections.append(awaiting_review(request))
         sections.append(reviews_due(request))
