@@ -21,7 +21,8 @@ from governance.events.views import event_rows
 
 register = template.Library()
 
-LATEST = 5
+LATEST = 5  # events on the introduction page
+CASE_LIMIT = 20  # on the case page, the most recently found first
 
 
 def _can_record(user, introduction) -> tuple[bool, str | None]:
@@ -58,11 +59,13 @@ def introduction_events(context: template.Context, introduction) -> dict[str, An
 def case_events(context: template.Context, case) -> dict[str, Any]:
     user = context["request"].user
     today = timezone.localdate()
-    events = list(case.adverse_events.select_related("introduction")[: LATEST * 4])
+    events = list(case.adverse_events.select_related("introduction")[: CASE_LIMIT + 1])
     can_record, _ = _can_record(user, case.introduction)
     return {
         "case": case,
-        "rows": event_rows(events, today),
+        "rows": event_rows(events[:CASE_LIMIT], today),
+        "more": len(events) > CASE_LIMIT,
+        "limit": CASE_LIMIT,
         "caption": f"Adverse events of case {case.pk}",
         "can_record": can_record,
     }
