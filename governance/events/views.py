@@ -492,6 +492,11 @@ def event_list(request: HttpRequest) -> HttpResponse:
         after=_cursor(request.GET.get("after")),
         before=_cursor(request.GET.get("before")),
     )
+    log_under = []  # where the user may log an event: the form of each introduction
+    if roles.is_clinical(user):
+        log_under = [
+            (title, reverse("governance:event_new", args=[pk])) for pk, title in introductions
+        ]
     keep = {name: request.GET.get(name, "") for name in ("harm", "card", "introduction")}
     keep = {name: value for name, value in keep.items() if name in filters}
     context = {
@@ -504,6 +509,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "paged": bool(request.GET.get("after") or request.GET.get("before")),
         "first_url": _page_url(request, keep),
         "is_lead": roles.is_lead(user),
+        "log_under": log_under,
     }
     return render(request, "governance/events/event_list.html", context)
 

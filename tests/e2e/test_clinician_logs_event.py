@@ -191,6 +191,21 @@ def test_a_severe_device_event_is_logged_from_a_case_and_its_yellow_card_submitt
     expect(page.get_by_test_id("yellow-cards")).to_contain_text("Ref 2026/004711")
     accessible()
 
+    # The introduction page lists the event; its reopen and change forms are accessible too.
+    page.goto(f"/introductions/{case.introduction_id}/")
+    section = page.get_by_test_id("introduction-events")
+    expect(section.get_by_test_id("events-count")).to_have_text("1")
+    expect(section.locator(f'tr[data-event="{event.pk}"]')).to_contain_text("Submitted")
+    accessible()
+    section.locator(f'tr[data-event="{event.pk}"]').get_by_role("link").click()
+    page.get_by_test_id("yellow-card").get_by_role("button", name="Reopen").click()
+    expect(page.get_by_role("heading", name="Reopen the Yellow Card", level=1)).to_be_visible()
+    accessible()
+    page.get_by_role("link", name="Cancel").click()
+    page.get_by_role("link", name="Change the event's details").click()
+    expect(page.get_by_label("Device name")).to_have_value(DEVICE)  # "Yes" shows its details
+    accessible()
+
 
 def test_without_javascript_the_device_questions_all_show_and_the_event_is_saved(
     browser, live_server, case

@@ -111,6 +111,25 @@ def test_a_filter_that_is_not_one_is_named_and_filters_nothing(
     assert rows(response.text) == [event.pk]
 
 
+def test_the_list_offers_a_clinician_the_form_of_each_introduction(
+    client, applicant, admin_user, live, ipg366
+):
+    client.force_login(applicant)
+    only = client.get(url("event_list")).text
+    assert f'href="{url("event_new", live.pk)}"' in only  # one introduction: the button
+    other = IntroductionFactory(status="suspended", applicant=applicant, guidance__ruleset=ipg366)
+    IntroductionFactory(status="draft", applicant=applicant, guidance__ruleset=ipg366)
+
+    several = client.get(url("event_list")).text
+
+    chooser = several.split('data-testid="log-under"')[1].split("</details>")[0]
+    assert f'href="{url("event_new", live.pk)}"' in chooser
+    assert f'href="{url("event_new", other.pk)}"' in chooser  # an event found after suspension
+    assert chooser.count("<li>") == 2
+    client.force_login(admin_user)
+    assert "Log an adverse event" not in client.get(url("event_list")).text
+
+
 def test_another_trusts_introduction_cannot_be_chosen_or_seen(client, other_org_lead, record, live):
     record()
     client.force_login(other_org_lead)
