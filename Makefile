@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test test-fast lint format bench chromium migrate
+.PHONY: install run test test-fast lint format bench chromium pango migrate
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed pango
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ migrate: install
 run: migrate
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py seed_demo
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-true} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# WeasyPrint (the PDF reports) loads Pango at run time; installed from Debian's packages when we
+# are root and WeasyPrint cannot find it.
+PANGO_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+pango: $(VENV)/.installed
+	@$(BIN)/python -c "import weasyprint" >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PANGO_PACKAGES) >/dev/null; \
+	  else echo "WeasyPrint cannot load Pango: install $(PANGO_PACKAGES) (or Homebrew's pango); the PDF reports fail until then."; fi; }
 
 # Chromium drives the real-browser tests; installed from Debian's packages when we are root.
 chromium:

@@ -236,7 +236,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint logs each step of every PDF at INFO; its warnings (a missing file) stay.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 FORM_RENDERER = "config.forms.NHSFormRenderer"
