@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("governance.introductions.api_urls")),
     path("", include("governance.assessments.api_urls")),
     path("", include("governance.cases.api_urls")),
+    path("", include("governance.events.api_urls")),
 ]

@@ -162,6 +162,25 @@ def test_an_overdue_card_says_so_and_a_submitted_one_gives_its_reference(record,
     assert card["yellow_card_submitted_on"] == spoken(0)
 
 
+def test_the_api_serialises_the_report(api_as, admin_user, event):
+    response = api_as(admin_user).get(f"/api/v1/adverse-events/{event.pk}/yellow-card/")
+
+    assert response.status_code == 200
+    data = response.json()
+    assert (data["event"], data["introduction"]) == (event.pk, event.introduction_id)
+    assert [section["title"] for section in data["sections"]] == [
+        s.title for s in exports.yellow_card_report(read(event), today=TODAY)
+    ]
+    device = data["sections"][1]["rows"]
+    assert device[6] == {
+        "key": "device_lot_number",
+        "label": "Lot or batch number",
+        "value": "LOT-42",
+    }
+    assert data["yellow_card"]["status"] == "due"
+    assert NHS_NUMBER not in response.content.decode()
+
+
 # --- HL7 FHIR --------------------------------------------------------------------------------
 
 
@@ -235,6 +254,21 @@ def test_every_harm_maps_to_a_valid_resource(record, harm, seriousness, severity
     assert "contained" not in resource and "suspectEntity" not in resource
     assert resource["subject"] == {"display": "Patient not identified"}  # no case: no patient
     assert "&lt;b&gt;&quot;Pus&quot; &amp; pain&lt;/b&gt;" in resource["text"]["div"]
+
+
+def test_the_fhir_endpoint_hides_the_nhs_number_from_an_administrator(
+    api_as, applicant, admin_user, event
+):
+    url = f"/api/v1/adverse-events/{event.pk}/fhir/"
+
+    clinician = api_as(applicant).get(url).json()
+    administrator = api_as(admin_user).get(url).json()
+
+    assert clinician["subject"]["identifier"]["value"] == NHS_NUMBER
+    assert administrator["subject"] == {"display": "Patient not identified"}
+    assert NHS_NUMBER not in json.dumps(administrator)
+    for resource in (clinician, administrator):
+        FHIRAdverseEvent.model_validate(resource)
 
 
 def test_the_reason_shows_while_the_card_is_not_reportable_and_not_once_reopened(record, lead):
