@@ -28,4 +28,15 @@ urlpatterns = [
         views.yellow_card_reopen,
         name="yellow_card_reopen",
     ),
+    # --- the Yellow Card report ---
+    path(
+        "adverse-events/<int:pk>/yellow-card/",
+        views.yellow_card_report,
+        name="yellow_card_report",
+    ),
+    path(
+        "adverse-events/<int:pk>/yellow-card.pdf",
+        views.yellow_card_pdf,
+        name="yellow_card_pdf",
+    ),
 ]

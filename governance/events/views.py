@@ -30,7 +30,7 @@ from config.forms import add_service_errors
 from governance import roles
 from governance.cases.views import visible_case
 from governance.errors import Concurrency, InvalidTransition
-from governance.events import display, services
+from governance.events import display, exports, services
 from governance.events.forms import (
     CARD_FILTERS,
     EventChangeForm,
@@ -574,3 +574,53 @@ def yellow_card_queue(request: HttpRequest) -> HttpResponse:
         "first_url": _page_url(request, keep),
     }
     return render(request, "governance/events/yellow_card_queue.html", context)
+
+
+# --- the Yellow Card report ------------------------------------------------------------------
+
+
+def _reported_event(request: HttpRequest, pk: int) -> AdverseEvent:
+    """The event with what its report reads, if the user's organisations hold it; 404
+    otherwise."""
+    visible = Introduction.objects.visible_to(request.user)
+    return get_object_or_404(
+        AdverseEvent.objects.filter(introduction__in=visible).select_related(
+            "introduction__organisation", "reporter", "case"
+        ),
+        pk=pk,
+    )
+
+
+def _report_context(event: AdverseEvent) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "event": event,
+        "introduction": event.introduction,
+        "sections": exports.yellow_card_report(event, today=today),
+        "overdue": event.is_overdue(today),
+        "today": today,
+    }
+
+
+@require_GET
+@refuses
+def yellow_card_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The Yellow Card-ready report: every answer of the MHRA device form in its order, to copy
+    in or to print; the same as the API's and the PDF's."""
+    event = _reported_event(request, pk)
+    return render(request, "governance/events/yellow_card_report.html", _report_context(event))
+
+
+@require_GET
+@refuses
+def yellow_card_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report as a PDF, numbered and dated on every page."""
+    event = _reported_event(request, pk)
+    pdf = exports.render_pdf(
+        "governance/events/yellow_card_report_pdf.html",
+        _report_context(event),
+        base_url=request.build_absolute_uri("/"),
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="yellow-card-event-{event.pk}.pdf"'
+    return response
