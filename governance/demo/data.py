@@ -11,6 +11,7 @@ from coding.models import RuleSet
 from governance import roles
 from governance.demo.assessments import seed_assessments
 from governance.demo.cases import seed_cases
+from governance.demo.events import seed_events
 from governance.errors import PreconditionsUnmet
 from governance.introductions import services as introductions
 from governance.introductions.models import Introduction
@@ -236,4 +237,11 @@ def seed_governance(users: dict[str, object]) -> dict[str, object]:
         organisation=organisation, title=DEMO_APPROVAL.title, status="approved"
     ).first()
     cases = seed_cases(introduction=approved, users=users, device=device) if approved else 0
-    return {"guidance": guidance, "device": device, "introductions": created, "cases": cases}
+    events = seed_events(introduction=approved, users=users) if approved else 0
+    return {
+        "guidance": guidance,
+        "device": device,
+        "introductions": created,
+        "cases": cases,
+        "events": events,
+    }

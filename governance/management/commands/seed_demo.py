@@ -30,5 +30,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Guidance {seeded['guidance'].reference}, device {seeded['device'].name}; "
             f"introductions added: {states or 'none (already there)'}; "
-            f"cases logged: {seeded['cases'] or 'none (already there)'}."
+            f"cases logged: {seeded['cases'] or 'none (already there)'}; "
+            f"adverse events recorded: {seeded['events'] or 'none (already there)'}."
         )

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from governance.models import Device, Guidance, Introduction, Organisation, Transition
+from governance.cases.services import introduction_monitoring
+from governance.models import (
+    AdverseEvent,
+    Device,
+    Guidance,
+    Introduction,
+    Organisation,
+    Transition,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +90,30 @@ def test_seed_demo_logs_cases_whose_cusum_stands_close_to_its_threshold():
     assert Case.objects.filter(coding_valid=False).count() == 2
     assert Outcome.objects.filter(case__introduction=approved, timepoint="baseline").count() == 22
     assert approved.reviews.get(kind="first_cases").due_on is not None  # 10 cases reached
+
+
+def test_seed_demo_records_events_in_every_yellow_card_state_once_without_moving_the_cusum():
+    call_command("seed_demo")
+    call_command("seed_demo")  # idempotent: the events are recorded once
+
+    approved = Introduction.objects.get(status="approved")
+    events = AdverseEvent.objects.filter(introduction=approved)
+    today = timezone.localdate()
+    assert events.count() == 6
+    assert sorted(events.values_list("yellow_card", flat=True)) == [
+        "due",
+        "due",
+        "not_reportable",
+        "not_required",
+        "not_required",
+        "submitted",
+    ]
+    assert events.overdue(today=today).count() == 1
+    submitted = events.get(yellow_card="submitted")
+    assert submitted.yellow_card_reference and submitted.yellow_card_submitted_on
+    assert events.get(yellow_card="not_reportable").yellow_card_reason
+    assert events.filter(case=None).count() == 1
+    assert events.exclude(case=None).filter(case__introduction=approved).count() == 5
+    # Events that fail their case are on cases that had failed already.
+    result = introduction_monitoring(approved)
+    assert (result.cases, result.failures, result.signal) == (22, 7, False)
