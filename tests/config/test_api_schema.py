@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
@@ -22,3 +24,14 @@ def test_the_openapi_schema_is_valid_and_has_no_warnings(tmp_path):
         "/api/v1/introductions/{id}/equality-assessment/sign-off/",
     ):
         assert path in paths, path
+
+
+def test_the_interactive_docs_load_swagger_ui_from_this_server(client, applicant):
+    client.force_login(applicant)
+
+    page = client.get("/api/docs/").content.decode()
+
+    bundle = "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"
+    assert f'src="{settings.STATIC_URL}{bundle}"' in page
+    assert finders.find(bundle)  # served with the app's own static files
+    assert "cdn." not in page and "unpkg" not in page and "jsdelivr" not in page
