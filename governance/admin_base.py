@@ -74,12 +74,9 @@ class ServiceAdmin(HistoryAdmin):
         raise NotImplementedError
 
 
-class ReadOnlyScopedMixin:
-    """Records written only by services: shown, never added, changed or deleted here, and
-    limited to the viewer's organisations unless they are a superuser."""
-
-    # The lookup from a row to its organisation's id.
-    organisation_field = "introduction__organisation_id"
+class ReadOnlyMixin:
+    """Records written only by services (or by the app itself, as the outbox): shown, never
+    added, changed or deleted here."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         # Administrators hold `rules` permissions (governance/permissions.py), not model ones.
@@ -93,6 +90,13 @@ class ReadOnlyScopedMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class ReadOnlyScopedMixin(ReadOnlyMixin):
+    """Read-only, and limited to the viewer's organisations unless they are a superuser."""
+
+    # The lookup from a row to its organisation's id.
+    organisation_field = "introduction__organisation_id"
 
     def get_queryset(self, request: HttpRequest):
         queryset = super().get_queryset(request)

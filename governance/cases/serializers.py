@@ -145,22 +145,7 @@ class _CaseFieldsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = [
-            "performed_on",
-            "nhs_number",
-            "local_reference",
-            "operator",
-            "mentor",
-            "approach",
-            "image_guidance",
-            "levels",
-            "device",
-            "device_lot",
-            "codes",
-            "reoperation_on",
-            "device_failure",
-            "major_complication",
-        ]
+        fields = [*services.CASE_FIELDS, "codes"]
         extra_kwargs = {
             "performed_on": {"required": True},
             "local_reference": {"allow_null": True},

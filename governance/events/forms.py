@@ -20,6 +20,7 @@ from django.forms.boundfield import BoundField
 
 from config.forms import NHSDateField, NHSFormMixin
 from governance.events.models import DEVICE_FIELDS, AdverseEvent, Category, Harm, YellowCard
+from governance.events.services import EVENT_FIELDS
 
 TEXT_MAX_LENGTH = 5000  # a description or the action taken: a long paragraph fits
 REASON_MAX_LENGTH = 1000
@@ -245,25 +246,9 @@ class EventForm(NHSFormMixin, forms.Form):
     def event_fields(self) -> dict[str, Any]:
         """The cleaned data as adverse_event_record's and _update's keyword arguments."""
         data = self.cleaned_data
-        fields = {
-            name: data.get(name)
-            for name in (
-                "occurred_on",
-                "detected_on",
-                "description",
-                "harm",
-                "category",
-                "device_involved",
-                *DEVICE_FIELDS,
-                "device_available",
-                "device_kept_at",
-                "might_have_led_to_serious",
-                "action_taken",
-                "local_reference",
-            )
-        }
-        if fields["detected_on"] is None:  # found the day it happened
-            fields["detected_on"] = fields["occurred_on"]
+        # The service's own list of fields; it also takes a blank detection date as the day
+        # the event happened.
+        fields = {name: data.get(name) for name in EVENT_FIELDS if name != "case"}
         if "case" in self.fields:
             fields["case"] = data.get("case")
         return fields

@@ -91,6 +91,8 @@ def _clean(introduction: Introduction, fields: dict[str, Any], today: date) -> d
         data["case"] = found
     elif "case" in data:
         data["case"] = None
+    if "detected_on" in data and data["detected_on"] in (None, "") and "occurred_on" in data:
+        data["detected_on"] = data["occurred_on"]  # found the day it happened
     for name, label in (("occurred_on", "date it happened"), ("detected_on", "date it was found")):
         if name in data:
             value = data[name]
@@ -169,9 +171,8 @@ def adverse_event_record(*, introduction: Introduction, actor, **fields: Any) ->
     if conflict:
         raise InvalidTransition(conflict)
     data = _clean(locked, fields, timezone.localdate())
+    data.setdefault("detected_on", data.get("occurred_on"))
     event = AdverseEvent(introduction=locked, reporter=actor, **data)
-    if event.detected_on is None and event.occurred_on is not None:
-        event.detected_on = event.occurred_on
     event.full_clean(exclude=["introduction", "reporter"])
     _prefill_device(event)
     _check(event)
