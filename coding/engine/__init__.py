@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .bulk import Summary, iter_rows, run_bulk
+from .bulk import Summary, iter_rows, judge, run_bulk, scan
 from .catalogue import Catalogue, grow_maps, iter_catalogue_rows, load_shipped_catalogue
 from .codes import normalise
 from .errors import (
@@ -39,9 +39,11 @@ __all__ = [
     "ipg366_ruleset",
     "iter_catalogue_rows",
     "iter_rows",
+    "judge",
     "load_shipped_catalogue",
     "normalise",
     "parse_guidance",
     "run_bulk",
+    "scan",
     "validate",
 ]

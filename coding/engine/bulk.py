@@ -20,7 +20,7 @@ import csv
 import json
 import re
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TextIO
 
@@ -83,14 +83,27 @@ class Summary:
 def iter_rows(file: TextIO | Iterable[str]) -> Iterator[Row]:
     """Rows of the extract, lazily. The header is read at once: a missing required column
     raises UsageError here, before any row."""
-    return (Row(line, eid, codes, ctx, error) for line, eid, codes, _, ctx, error in _scan(file))
+    return (Row(line, eid, codes, ctx, error) for line, eid, codes, _, ctx, error, _ in scan(file))
 
 
-# What _scan yields for each row: Row's fields plus the raw context cells, a cheap memo key.
-_Scanned = tuple[int, str | None, list[str], tuple[str, str, str], Context, tuple[str, str] | None]
+# What scan() yields for each row: Row's fields plus the raw context cells (a cheap memo key),
+# then the cells of the extra columns asked for ("" where the row is too short for one).
+Scanned = tuple[
+    int,
+    str | None,
+    list[str],
+    tuple[str, str, str],
+    Context,
+    tuple[str, str] | None,
+    tuple[str, ...],
+]
 
 
-def _scan(file: TextIO | Iterable[str]) -> Iterator[_Scanned]:
+def scan(file: TextIO | Iterable[str], extra: Sequence[tuple[str, ...]] = ()) -> Iterator[Scanned]:
+    """The rows of an extract as tuples (see Scanned), lazily; the header is read at once.
+    Each item of `extra` names a further required column by its accepted header names, the
+    first one present winning (`("performed_on", "opdate_01")`); a missing one is a
+    UsageError like a missing episode_id."""
     reader = csv.reader(file)
     header = next(reader, None)
     if header is None:
@@ -111,12 +124,18 @@ def _scan(file: TextIO | Iterable[str]) -> Iterator[_Scanned]:
         raise UsageError(
             f"no codes or OPERTN_01..OPERTN_24 columns in the header ({', '.join(header)})"
         )
-    return _scan_rows(reader, len(header), columns, [i for _, i in opertn])
+    extra_at = []
+    for names in extra:
+        found = next((columns[name] for name in names if name in columns), None)
+        if found is None:
+            raise UsageError(f"no {' or '.join(names)} column in the header ({', '.join(header)})")
+        extra_at.append(found)
+    return _scan_rows(reader, len(header), columns, [i for _, i in opertn], extra_at)
 
 
 def _scan_rows(
-    reader: Any, width: int, columns: dict[str, int], opertn: list[int]
-) -> Iterator[_Scanned]:
+    reader: Any, width: int, columns: dict[str, int], opertn: list[int], extra_at: list[int]
+) -> Iterator[Scanned]:
     id_at = columns["episode_id"]
     codes_at = columns.get("codes")
     # An absent context column reads the empty cell appended to each row (index `width`).
@@ -126,6 +145,7 @@ def _scan_rows(
     contexts: dict[tuple[str, str, str], Context] = {}
     no_context = Context()
     no_key = ("", "", "")
+    no_extra: tuple[str, ...] = ()
     for cells in reader:
         if not cells:
             continue  # a blank line
@@ -135,18 +155,22 @@ def _scan_rows(
             continue  # a line of empty cells, as spreadsheets leave at the end
         if len(cells) != width:
             reason = f"the row has {len(cells)} fields where the header has {width}"
-            yield line, episode_id, [], no_key, no_context, ("row", reason)
+            extras = tuple(cells[i] if i < len(cells) else "" for i in extra_at)
+            yield line, episode_id, [], no_key, no_context, ("row", reason), extras
             continue
+        extras = tuple([cells[i] for i in extra_at]) if extra_at else no_extra
         if codes_at is not None:
             codes = cells[codes_at].replace(",", " ").replace(";", " ").split()
         else:
             codes = [c for i in opertn if (c := cells[i].strip()) not in _EMPTY_CELLS]
         if episode_id is None:
-            yield line, None, codes, no_key, no_context, ("episode_id", "episode_id is empty")
+            error = ("episode_id", "episode_id is empty")
+            yield line, None, codes, no_key, no_context, error, extras
             continue
         too_many = code_count_error(len(codes))
         if too_many:
-            yield line, episode_id, codes, no_key, no_context, ("codes", f"codes: {too_many}")
+            error = ("codes", f"codes: {too_many}")
+            yield line, episode_id, codes, no_key, no_context, error, extras
             continue
         cells.append("")
         key = (cells[approach_at], cells[guidance_at], cells[levels_at])
@@ -155,12 +179,20 @@ def _scan_rows(
             try:
                 context = Context.parse(approach=key[0], image_guidance=key[1], levels=key[2])
             except ContextError as error:
-                yield line, episode_id, codes, no_key, no_context, (error.field, str(error))
+                yield (
+                    line,
+                    episode_id,
+                    codes,
+                    no_key,
+                    no_context,
+                    (error.field, str(error)),
+                    extras,
+                )
                 continue
             if len(contexts) >= _CONTEXT_CACHE_SIZE:
                 contexts.clear()
             contexts[key] = context
-        yield line, episode_id, codes, key, context, None
+        yield line, episode_id, codes, key, context, None, extras
 
 
 def row_error(row: Row, ruleset: RuleSet) -> Result:
@@ -238,6 +270,64 @@ def _fast_payload(
     return valid, payload, rules
 
 
+Judge = Callable[[list[str], tuple[str, str, str], Context], _Done]
+
+
+def judge(
+    ruleset: RuleSet,
+    catalogue: Catalogue,
+    *,
+    fmt: str | None = None,
+    memo_size: int = MEMO_SIZE,
+) -> Judge:
+    """A function judging one scanned row (its codes, context cells and context) as validate()
+    does, giving (valid, payload, rules): `payload` is what run_bulk writes for `fmt` ("jsonl"
+    or "csv"), or None when `fmt` is None and only the verdict is wanted. A row already coded
+    right takes a one-pass fast path, and the results of the last `memo_size` distinct rows are
+    remembered (0: judge every row afresh), so memory stays bounded whatever the run's size."""
+    jsonl = fmt == "jsonl"
+    verdict_only = fmt is None
+    plan_of = ruleset.plan
+    full = catalogue.full
+    tail = _json_tail(ruleset)
+    titles = catalogue._titles
+    # Context plans by context cells as given (each names one context throughout a run).
+    plans: dict[tuple[str, str, str], ContextPlan] = {}
+    # Least recently used results, by (codes as given, context cells as given).
+    memo: OrderedDict[tuple[tuple[str, ...], tuple[str, str, str]], _Done] = OrderedDict()
+
+    def judged(codes: list[str], context_key: tuple[str, str, str], context: Context) -> _Done:
+        if memo_size:
+            key = (tuple(codes), context_key)
+            done = memo.get(key)
+            if done is not None:
+                memo.move_to_end(key)
+                return done
+        plan = plans.get(context_key)
+        if plan is None:
+            if len(plans) >= _PLANS_SIZE:
+                plans.clear()
+            plan = plans[context_key] = plan_of(context)
+        fast = _in_order(codes, ruleset, plan, titles)
+        if fast is None:
+            # validate() without its own try of the fast path, which just failed.
+            result = _validate_full(codes, ruleset, context, catalogue)
+            payload = None if verdict_only else _payload(result, jsonl)
+            done = (result.valid, payload, result.rules)
+        elif verdict_only:
+            unknown = fast[1]
+            done = (unknown is None or not full, None, () if unknown is None else _UNKNOWN_RULES)
+        else:
+            done = _fast_payload(fast[0], fast[1], jsonl, full, tail)
+        if memo_size:
+            memo[key] = done
+            if len(memo) > memo_size:
+                memo.popitem(last=False)
+        return done
+
+    return judged
+
+
 def run_bulk(
     infile: TextIO | Iterable[str],
     outfile: TextIO,
@@ -254,7 +344,7 @@ def run_bulk(
     `memo_size` bounds the results remembered for repeated rows (0: validate every row)."""
     if fmt not in FORMATS:
         raise UsageError(f"output format must be jsonl or csv, not {fmt!r}")
-    rows = _scan(infile)  # raises UsageError on a bad header before anything is written
+    rows = scan(infile)  # raises UsageError on a bad header before anything is written
     summary = Summary()
     by_rule = summary.by_rule
     write = outfile.write
@@ -263,42 +353,11 @@ def run_bulk(
         writer = csv.writer(outfile, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
     jsonl = writer is None
-    plan_of = ruleset.plan
-    full = catalogue.full
-    tail = _json_tail(ruleset)
-    titles = catalogue._titles
-    # Context plans by context cells as given (each names one context throughout a run).
-    plans: dict[tuple[str, str, str], ContextPlan] = {}
-    # Least recently used results, by (codes as given, context cells as given).
-    memo: OrderedDict[tuple[tuple[str, ...], tuple[str, str, str]], _Done] = OrderedDict()
+    judged = judge(ruleset, catalogue, fmt=fmt, memo_size=memo_size)
     valid_rows = invalid_rows = row_errors = pending = 0
-    for line, episode_id, codes, context_key, context, error in rows:
+    for line, episode_id, codes, context_key, context, error, _ in rows:
         if error is None:
-            if memo_size:
-                key = (tuple(codes), context_key)
-                done = memo.get(key)
-                if done is not None:
-                    memo.move_to_end(key)
-            else:
-                done = None
-            if done is None:
-                plan = plans.get(context_key)
-                if plan is None:
-                    if len(plans) >= _PLANS_SIZE:
-                        plans.clear()
-                    plan = plans[context_key] = plan_of(context)
-                fast = _in_order(codes, ruleset, plan, titles)
-                if fast is not None:
-                    done = _fast_payload(fast[0], fast[1], jsonl, full, tail)
-                else:
-                    # validate() without its own try of the fast path, which just failed.
-                    result = _validate_full(codes, ruleset, context, catalogue)
-                    done = (result.valid, _payload(result, jsonl), result.rules)
-                if memo_size:
-                    memo[key] = done
-                    if len(memo) > memo_size:
-                        memo.popitem(last=False)
-            valid, payload, rules = done
+            valid, payload, rules = judged(codes, context_key, context)
             if valid:
                 valid_rows += 1
             else:
