@@ -60,3 +60,4 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench.coding_bench
+	$(BIN)/python -m bench.reconciliation_bench

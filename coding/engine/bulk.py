@@ -22,6 +22,7 @@ import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple, TextIO
 
 from .catalogue import Catalogue
@@ -146,6 +147,18 @@ def _scan_rows(
     no_context = Context()
     no_key = ("", "", "")
     no_extra: tuple[str, ...] = ()
+    if len(extra_at) > 1:
+        pick = itemgetter(*extra_at)  # a tuple of the cells, in C
+    elif extra_at:
+        only = extra_at[0]
+
+        def pick(cells: list[str]) -> tuple[str, ...]:
+            return (cells[only],)
+    else:
+
+        def pick(cells: list[str]) -> tuple[str, ...]:
+            return no_extra
+
     for cells in reader:
         if not cells:
             continue  # a blank line
@@ -158,7 +171,7 @@ def _scan_rows(
             extras = tuple(cells[i] if i < len(cells) else "" for i in extra_at)
             yield line, episode_id, [], no_key, no_context, ("row", reason), extras
             continue
-        extras = tuple([cells[i] for i in extra_at]) if extra_at else no_extra
+        extras = pick(cells)
         if codes_at is not None:
             codes = cells[codes_at].replace(",", " ").replace(";", " ").split()
         else:

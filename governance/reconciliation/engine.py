@@ -163,6 +163,12 @@ class CaseIndex:
         if not entries:
             return None
         ordinal = day.toordinal()
+        if len(entries) == 1:  # most patients have one case
+            day_of, case_id, case = entries[0]
+            if abs(day_of - ordinal) > window or case.ruleset != ruleset:
+                return None
+            self.matched.add(case_id)
+            return case
         best: tuple[bool, int, int] | None = None
         found = None
         for at in range(bisect_left(entries, (ordinal - window,)), len(entries)):
@@ -180,9 +186,14 @@ class CaseIndex:
 
     def unmatched(self, first: date, last: date) -> Iterator[KnownCase]:
         """Cases performed from `first` to `last` that no episode matched, in date order."""
-        for case in sorted(self.cases, key=lambda c: (c.performed_on, c.case)):
-            if first <= case.performed_on <= last and case.case not in self.matched:
-                yield case
+        matched = self.matched
+        left = [
+            case
+            for case in self.cases
+            if case.case not in matched and first <= case.performed_on <= last
+        ]
+        left.sort(key=lambda c: (c.performed_on, c.case))
+        yield from left
 
 
 class Reconciler:
@@ -241,12 +252,13 @@ class Reconciler:
         counts = summary.counts
         match = self.index.match
         window = self.window
+        governing_of = self._governing
         spellings: dict[str, tuple[str, Callable] | None] = {}
         days: dict[str, date | None] = {}
         first = last = None
-        pending = 0
+        pending = episodes = governed = 0
         for line, episode_id, codes, context_key, context, error, extras in rows:
-            summary.episodes += 1
+            episodes += 1
             pending += 1
             if pending >= progress_every and progress is not None:
                 progress(pending)
@@ -266,11 +278,15 @@ class Reconciler:
                     first = day
                 if last is None or day > last:
                     last = day
-            governing = self._governing(codes, spellings)
+            governing = governing_of(codes, spellings)
             if governing is None:
                 continue
-            summary.governed += 1
-            nhs_number = clean_nhs_number(nhs_cell)
+            governed += 1
+            nhs_number = (
+                nhs_cell
+                if len(nhs_cell) == 10 and nhs_cell.isdigit()
+                else clean_nhs_number(nhs_cell)
+            )
             if nhs_number is None:
                 counts[ROW_ERROR] += 1
                 reason = "is empty" if not nhs_cell.strip() else "is not ten digits"
@@ -287,10 +303,13 @@ class Reconciler:
             valid, _, rules = judged(codes, context_key, context)
             case = match(nhs_number, day, ruleset_name, window)
             if case is None:
-                finding = OUTSIDE_GOVERNANCE
-                yield Finding(finding, episode_id, nhs_number, day, rules=tuple(rules), line=line)
+                counts[OUTSIDE_GOVERNANCE] += 1
+                yield Finding(
+                    OUTSIDE_GOVERNANCE, episode_id, nhs_number, day, None, None, tuple(rules), line
+                )
             else:
                 finding = MATCHED if valid else MISCODED
+                counts[finding] += 1
                 yield Finding(
                     finding,
                     episode_id,
@@ -301,7 +320,7 @@ class Reconciler:
                     tuple(rules),
                     line,
                 )
-            counts[finding] += 1
+        summary.episodes, summary.governed = episodes, governed
         if progress is not None and pending:
             progress(pending)
         summary.first_day, summary.last_day = first, last

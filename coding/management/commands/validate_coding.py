@@ -4,26 +4,18 @@ section 3, "Command line"). Exit 0 valid, 1 invalid, 2 usage error (message on s
 from __future__ import annotations
 
 import csv
-import io
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from coding import engine, services
+from coding.cli import open_input, open_output, progress_bar, usage
 from coding.errors import CodingError
 
 OUTPUT_FORMATS = {".jsonl": "jsonl", ".csv": "csv"}
-
-
-def usage(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
 
 
 class Command(BaseCommand):
@@ -120,15 +112,13 @@ class Command(BaseCommand):
         except CodingError as error:
             raise usage(f"{_option(error.field)}: {error.message}") from error
 
-        progress = None
-        bar = None
-        if self.stderr.isatty():
-            from tqdm import tqdm
-
-            bar = tqdm(unit=" rows", file=self.stderr._out, dynamic_ncols=True, leave=False)
-            progress = bar.update
+        stdin = options.get("stdin")
         try:
-            with self.open_input(options) as infile, self.open_output(output) as outfile:
+            with (
+                progress_bar(self.stderr, unit="rows") as progress,
+                open_input(options["input"], option="--input", stdin=stdin) as infile,
+                open_output(output, stdout=self.stdout) as outfile,
+            ):
                 summary = engine.run_bulk(
                     infile,
                     outfile,
@@ -141,53 +131,10 @@ class Command(BaseCommand):
             raise usage(f"--input: {error}.") from error
         except csv.Error as error:
             raise usage(f"--input: the CSV cannot be read: {error}.") from error
-        finally:
-            if bar is not None:
-                bar.close()
         where = f"; results in {output}" if output else ""
         self.stderr.write(f"{ruleset.name} v{ruleset.version}: {summary}{where}.")
         if summary.exit_code:
             sys.exit(summary.exit_code)
-
-    @contextmanager
-    def open_input(self, options: dict[str, Any]) -> Iterator[TextIO]:
-        name = options["input"]
-        if name == "-":
-            stdin = options.get("stdin") or sys.stdin
-            if hasattr(stdin, "buffer"):
-                stdin = io.TextIOWrapper(
-                    stdin.buffer, encoding="utf-8-sig", errors="replace", newline=""
-                )
-            yield stdin
-            return
-        try:
-            handle = open(name, encoding="utf-8-sig", errors="replace", newline="")  # noqa: SIM115
-        except OSError as error:
-            raise usage(f"--input {name}: {error.strerror or error}.") from error
-        with handle:
-            yield handle
-
-    @contextmanager
-    def open_output(self, name: str | None) -> Iterator[TextIO]:
-        """stdout, or a file written beside its final name and moved there only when the run
-        ends: a usage error never leaves a half-written file behind."""
-        if name is None:
-            yield self.stdout._out
-            return
-        target = Path(name)
-        try:
-            fd, partial = tempfile.mkstemp(
-                dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
-            )
-        except OSError as error:
-            raise usage(f"--output {name}: {error.strerror or error}.") from error
-        try:
-            with open(fd, "w", encoding="utf-8", newline="") as handle:
-                yield handle
-            os.replace(partial, target)
-        except BaseException:
-            Path(partial).unlink(missing_ok=True)
-            raise
 
 
 def _option(field: str) -> str:
