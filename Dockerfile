@@ -22,7 +22,7 @@ COPY . .
 COPY --from=assets /app/node_modules ./node_modules
 RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-collectstatic-only-000 \
     python manage.py collectstatic --noinput \
-    && chown -R app:app /app
+    && mkdir -p /app/media && chown -R app:app /app
 USER app
 EXPOSE 8000
 CMD ["sh", "-c", "gunicorn config.wsgi:application --bind 0.0.0.0:${PORT} --workers ${GUNICORN_WORKERS:-3} --access-logfile - --forwarded-allow-ips='*'"]

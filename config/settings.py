@@ -124,6 +124,10 @@ STORAGES = {
     },
 }
 
+# Uploads (extracts of coded episodes, kept only until their reconciliation has run): on this
+# disk, which the web and worker processes share (docker-compose.yml's `uploads` volume).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+
 # Redis: unset means Celery runs tasks eagerly in process and the cache is local memory.
 REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:

@@ -16,3 +16,4 @@ class GovernanceConfig(AppConfig):
         from governance.notices import permissions as _notices  # noqa: F401
         from governance.organisations import permissions as _organisations  # noqa: F401
         from governance.organisations import signals as _signals  # noqa: F401
+        from governance.reconciliation import permissions as _reconciliation  # noqa: F401

@@ -23,6 +23,7 @@ from governance.organisations.models import (
     Organisation,
     RoleGrant,
 )
+from governance.reconciliation.models import Finding, Reconciliation
 
 __all__ = [
     "AdverseEvent",
@@ -30,6 +31,7 @@ __all__ = [
     "Condition",
     "Device",
     "EqualityAssessment",
+    "Finding",
     "Guidance",
     "Introduction",
     "IntroductionDevice",
@@ -38,6 +40,7 @@ __all__ = [
     "Operator",
     "Organisation",
     "Outcome",
+    "Reconciliation",
     "Review",
     "RoleGrant",
     "SustainabilityAssessment",

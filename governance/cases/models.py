@@ -175,13 +175,17 @@ class Case(models.Model):
 
     @property
     def nhs_number_masked(self) -> str:
-        """The NHS number as people outside the clinical team see it: the last 4 digits."""
-        return f"*** *** {self.nhs_number[-4:]}" if self.nhs_number else ""
+        return masked_nhs_number(self.nhs_number)
 
     @property
     def nhs_number_display(self) -> str:
         n = self.nhs_number
         return f"{n[:3]} {n[3:6]} {n[6:]}" if n else ""
+
+
+def masked_nhs_number(number: str) -> str:
+    """An NHS number as people outside the clinical team see it: the last 4 digits."""
+    return f"*** *** {number[-4:]}" if number else ""
 
 
 def follow_up_due_on(performed_on: date, timepoint: str) -> date:
