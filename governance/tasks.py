@@ -4,5 +4,12 @@ tasks, re-exported here so that the worker registers them under their own module
 from governance.events.tasks import yellow_cards_overdue_digest
 from governance.introductions.tasks import flag_reviews_due
 from governance.notices.tasks import send_due_notices, send_notice
+from governance.reconciliation.tasks import reconcile
 
-__all__ = ["flag_reviews_due", "send_due_notices", "send_notice", "yellow_cards_overdue_digest"]
+__all__ = [
+    "flag_reviews_due",
+    "reconcile",
+    "send_due_notices",
+    "send_notice",
+    "yellow_cards_overdue_digest",
+]
