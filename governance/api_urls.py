@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("governance.assessments.api_urls")),
     path("", include("governance.cases.api_urls")),
     path("", include("governance.events.api_urls")),
+    path("", include("governance.reconciliation.api_urls")),
 ]
