@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("governance.audit.urls")),
     path("", include("governance.cases.urls")),
     path("", include("governance.events.urls")),
+    path("", include("governance.reconciliation.urls")),
 ]
