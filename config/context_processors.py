@@ -15,6 +15,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Adverse events", "governance:event_list", roles.ALL),
     ("Check coding", "coding:check", roles.ALL),
     ("Audit history", "governance:audit_history", frozenset({roles.LEAD, roles.ADMIN})),
+    ("Reconciliation", "governance:reconciliation_list", frozenset({roles.LEAD, roles.ADMIN})),
     ("Rule sets", "coding:ruleset_list", frozenset({roles.ADMIN})),
     ("Administration", "admin:index", frozenset({roles.ADMIN})),
 ]

@@ -5,3 +5,4 @@ only their organisations' records."""
 from governance.introductions import admin as _introductions  # noqa: F401
 from governance.notices import admin as _notices  # noqa: F401
 from governance.organisations import admin as _organisations  # noqa: F401
+from governance.reconciliation import admin as _reconciliation  # noqa: F401

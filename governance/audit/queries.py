@@ -47,6 +47,7 @@ from governance.events.models import AdverseEvent
 from governance.introductions.models import Condition, Introduction, IntroductionDevice, Review
 from governance.organisations.models import Membership, Organisation, RoleGrant
 from governance.permissions import organisation_ids, require
+from governance.reconciliation.models import Finding, Reconciliation
 
 MAX_LIMIT = 500
 TYPE_LABELS = {"+": "Created", "~": "Changed", "-": "Deleted"}
@@ -67,7 +68,8 @@ class Tracked:
     An introduction's record has `introduction_field`, the historical column holding the
     introduction's id. A record of an organisation's people (a membership) has none; its
     `organisation_field` holds the organisation's id, `member_field` the user's, and
-    `actions` words its types ("Member added")."""
+    `actions` words its types ("Member added"). So has a record of the organisation itself
+    (a reconciliation, its findings), with no `member_field`."""
 
     model: type[models.Model]
     introduction_field: str | None
@@ -75,6 +77,9 @@ class Tracked:
     organisation_field: str | None = None
     member_field: str | None = None
     actions: Mapping[str, str] = field(default_factory=dict)
+    # The history types shown: a record written in bulk with others (a reconciliation's
+    # findings) shows only its later changes ("~"), its creation being its parent's entry.
+    types: str = "+~-"
 
     date_field = "history_date"
     id_field = "history_id"
@@ -107,11 +112,13 @@ class Tracked:
     def scope(self, viewer, introduction: int | None, member: int | None) -> Q | None:
         """The rows the viewer may read under these filters; None when there are none."""
         column = self.introduction_field
-        if column is None:  # a record of people: of the viewer's organisations only
-            if introduction is not None:
+        if column is None:  # of people, or of an organisation: the viewer's organisations
+            if introduction is not None or (member is not None and self.member_field is None):
                 return None
             scope = Q(**{f"{self.organisation_field}__in": organisation_ids(viewer)})
-            return scope & Q(**{self.member_field: member}) if member is not None else scope
+            if member is not None:
+                scope &= Q(**{self.member_field: member})
+            return scope if self.types == "+~-" else scope & Q(history_type__in=list(self.types))
         if member is not None:
             return None
         if introduction is not None:
@@ -257,6 +264,19 @@ TRACKED["membership"] = Tracked(
     actions={"+": "Member added", "~": "Membership changed", "-": "Member removed"},
 )
 TRACKED["rolegrant"] = RoleGrants(rank=len(TRACKED))
+# Reconciliations of an organisation's coded episodes: who uploaded which extract and what it
+# found; and the findings a lead explained (their creation is the run's).
+TRACKED["reconciliation"] = Tracked(
+    Reconciliation, introduction_field=None, rank=len(TRACKED), organisation_field="organisation_id"
+)
+TRACKED["finding"] = Tracked(
+    Finding,
+    introduction_field=None,
+    rank=len(TRACKED),
+    organisation_field="reconciliation__organisation_id",
+    actions={"~": "Finding explained"},
+    types="~",
+)
 
 
 def record_types() -> list[tuple[str, str]]:

@@ -22,9 +22,11 @@ from governance.introductions import workflow
 from governance.introductions.display import next_step, status_colour, status_label
 from governance.introductions.models import Condition, Introduction, Review
 from governance.introductions.workflow import EDITABLE, Status
+from governance.reconciliation.models import Reconciliation
 
 # At most this many items a section; a link to the list shows the rest.
 SECTION_LIMIT = 10
+RECONCILIATIONS_SHOWN = 3  # the latest: the list page has the rest
 
 
 @dataclass
@@ -279,6 +281,50 @@ def yellow_cards_overdue(request: HttpRequest) -> HomeSection:
     )
 
 
+def reconciliations(request: HttpRequest) -> HomeSection:
+    """The organisation's latest reconciliations of coded episodes, with the findings each has
+    left to explain, in one query."""
+    runs = (
+        Reconciliation.objects.visible_to(request.user)
+        .select_related("uploaded_by")
+        .annotate(unexplained=Count("findings", filter=Q(findings__explained_at__isnull=True)))
+        .order_by("-id")[:RECONCILIATIONS_SHOWN]
+    )
+    items = []
+    for run in runs:
+        if run.status == Reconciliation.Status.DONE:
+            tag, colour = (
+                (f"{run.unexplained} to explain", "red" if run.outside_governance else "orange")
+                if run.unexplained
+                else ("Done", "green")
+            )
+            found = f"{run.flagged} finding{'s' * (run.flagged != 1)}"
+            if run.outside_governance:
+                found += f", {run.outside_governance} outside governance"
+        else:
+            tag, colour = run.get_status_display(), "red" if run.status == "failed" else "grey"
+            found = "Not reconciled." if run.status == "failed" else "Not finished yet."
+        items.append(
+            {
+                "url": reverse("governance:reconciliation_detail", args=[run.pk]),
+                "label": run.file_name,
+                "hint": f"Uploaded {date_format(timezone.localtime(run.created_at), 'j F Y')} "
+                f"by {_name(run.uploaded_by)}. {found}",
+                "tag": tag,
+                "tag_colour": colour,
+            }
+        )
+    return HomeSection(
+        "Reconciliation of coded episodes",
+        "No extract of coded episodes has been reconciled yet. Upload the coding department's "
+        "extract to find procedures done outside governance, miscoded cases and cases with no "
+        "coded episode.",
+        items,
+        action_label="Reconcile coded episodes",
+        action_url=reverse("governance:reconciliation_list"),
+    )
+
+
 def administration(request: HttpRequest) -> HomeSection:
     links = [
         ("Audit history", "governance:audit_history", "Every change, who made it, when and why"),
@@ -308,6 +354,7 @@ def home_sections(request: HttpRequest) -> list[HomeSection]:
         sections.append(awaiting_review(request))
         sections.append(reviews_due(request))
         sections.append(open_conditions(request))
+        sections.append(reconciliations(request))
     if roles.ADMIN in user_roles:
         sections.append(administration(request))
     if not user_roles:

@@ -15,6 +15,8 @@ episodes that no introduction covers.
 
 from __future__ import annotations
 
+import rules
+
 from governance import roles
 from governance.permissions import add_perm, is_member_of
 
@@ -74,3 +76,8 @@ add_perm("governance.read_reconciliation", read_refusal)
 add_perm("governance.reconcile", reconcile_refusal)
 add_perm("governance.explain_finding", explain_refusal)
 add_perm("governance.see_finding_nhs_number", see_nhs_number_refusal)
+
+# The administration site shows the runs and findings read-only to administrators
+# (governance/admin_base.py): model permissions, for the admin only.
+for _model in ("reconciliation", "finding"):
+    rules.set_perm(f"governance.view_{_model}", roles.is_admin)
