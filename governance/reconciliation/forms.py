@@ -21,7 +21,7 @@ class UploadForm(NHSFormMixin, forms.Form):
         error_messages={"required": "Choose the organisation the extract comes from"},
     )
     file = forms.FileField(
-        label="Upload the extract of coded episodes",
+        label="The extract of coded episodes, as a CSV file",
         error_messages={
             "required": "Choose the extract of coded episodes to upload: a CSV file",
             "empty": "The file is empty: choose the extract of coded episodes, saved as CSV",

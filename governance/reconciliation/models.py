@@ -192,6 +192,12 @@ class Finding(models.Model):
         return self.explained_at is not None
 
     @property
+    def reason(self) -> str:
+        """Why the row could not be read, without the line the page shows beside it."""
+        prefix = f"line {self.line}: "
+        return self.message.removeprefix(prefix) if self.line else self.message
+
+    @property
     def nhs_number_masked(self) -> str:
         return masked_nhs_number(self.nhs_number)
 

@@ -54,12 +54,22 @@ COLOURS = {
     engine.ROW_ERROR: "grey",
     engine.MATCHED: "green",
 }
+# The count of each finding in a run's summary.
+SUMMARY_LABELS = {
+    engine.OUTSIDE_GOVERNANCE: "Episodes outside governance",
+    engine.MISCODED: "Miscoded episodes",
+    engine.NO_CODED_EPISODE: "Cases with no coded episode",
+    engine.ROW_ERROR: "Unreadable rows",
+    engine.MATCHED: "Matched episodes",
+}
 STATUS_COLOURS = {"queued": "grey", "running": "blue", "done": "green", "failed": "red"}
+# The findings of a run not yet explained, counted beside it.
+UNEXPLAINED = Count("findings", filter=Q(findings__explained_at__isnull=True))
 # The query parameters a page of findings keeps when it links elsewhere and back.
 KEPT = ("finding", "explained", "after", "before")
 CSV_COLUMNS = (*engine.COLUMNS, "explanation")
 COLUMNS_HINT = (
-    "A CSV file with a header row: episode_id, nhs_number, performed_on (or OPDATE_01), the "
+    "A header row with episode_id, nhs_number, performed_on (or OPDATE_01), the "
     "procedure codes in OPERTN_01 to OPERTN_24 (or one codes column), and optionally "
     "approach, image_guidance and levels. Dates as 2026-03-01 or 01/03/2026."
 )
@@ -221,7 +231,11 @@ def reconciliation_list(request: HttpRequest) -> HttpResponse:
             return redirect_to(
                 request, reverse("governance:reconciliation_detail", args=[reconciliation.pk])
             )
-    runs = Reconciliation.objects.visible_to(user).select_related("uploaded_by", "organisation")
+    runs = (
+        Reconciliation.objects.visible_to(user)
+        .select_related("uploaded_by", "organisation")
+        .annotate(unexplained=UNEXPLAINED)
+    )
     page = id_page(
         runs,
         after=_id(request.GET.get("after")),
@@ -253,7 +267,7 @@ def _tabs(
     path = request.path
     by_finding = [
         {
-            "label": "All findings",
+            "label": "All",
             "count": reconciliation.flagged,
             "url": _url(path, {**filters.params, "finding": None}),
             "current": filters.finding is None,
@@ -275,7 +289,7 @@ def _tabs(
             "current": filters.explained is state,
         }
         for label, key, value, state in (
-            ("Explained or not", "all", None, None),
+            ("All", "all", None, None),
             ("Not explained", "unexplained", "false", False),
             ("Explained", "explained", "true", True),
         )
@@ -316,7 +330,14 @@ def _run_context(request: HttpRequest, reconciliation: Reconciliation) -> dict[s
     context.update(
         {
             "counts": [
-                (Kind(kind).label, reconciliation.count_of(kind), COLOURS[kind])
+                {
+                    "kind": kind,
+                    "label": SUMMARY_LABELS[kind],
+                    "count": reconciliation.count_of(kind),
+                    "url": _url(path, {"finding": kind}) + "#findings"
+                    if kind in STORED and reconciliation.count_of(kind)
+                    else None,
+                }
                 for kind in engine.FINDINGS
             ],
             "rows": finding_rows(page.rows, see_nhs_number=see),

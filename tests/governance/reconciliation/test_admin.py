@@ -7,16 +7,7 @@ import pytest
 
 from tests.factories import UserFactory
 
-from .extracts import (  # noqa: F401 (fixtures)
-    OTHER_PATIENT,
-    cases,
-    device,
-    extract,
-    live,
-    log_case,
-    media,
-    reconcile,
-)
+from .conftest import OTHER_PATIENT
 
 pytestmark = pytest.mark.django_db
 

@@ -7,21 +7,7 @@ import pytest
 
 from governance.reconciliation.models import Finding, Reconciliation
 
-from .extracts import (  # noqa: F401 (fixtures)
-    FOURTH_PATIENT,
-    OTHER_PATIENT,
-    RIGHT,
-    cases,
-    csv_bytes,
-    day,
-    device,
-    extract,
-    live,
-    log_case,
-    media,
-    reconcile,
-    upload,
-)
+from .conftest import FOURTH_PATIENT, OTHER_PATIENT, RIGHT, csv_bytes, day, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -12,16 +12,6 @@ from django.urls import reverse
 from governance.audit import queries as audit
 from governance.reconciliation import services
 
-from .extracts import (  # noqa: F401 (fixtures)
-    cases,
-    device,
-    extract,
-    live,
-    log_case,
-    media,
-    reconcile,
-)
-
 pytestmark = pytest.mark.django_db
 
 

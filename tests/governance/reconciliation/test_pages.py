@@ -15,21 +15,7 @@ from governance.reconciliation import services
 from governance.reconciliation.models import Reconciliation
 from tests.factories import OrganisationFactory
 
-from .extracts import (  # noqa: F401 (fixtures)
-    FOURTH_PATIENT,
-    OTHER_PATIENT,
-    RIGHT,
-    cases,
-    csv_bytes,
-    day,
-    device,
-    extract,
-    live,
-    log_case,
-    media,
-    reconcile,
-    upload,
-)
+from .conftest import FOURTH_PATIENT, OTHER_PATIENT, RIGHT, csv_bytes, day, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +58,7 @@ def test_the_upload_page_says_which_columns_the_file_needs(client, lead):
     assert 'enctype="multipart/form-data"' in page
     assert "episode_id, nhs_number, performed_on (or OPDATE_01)" in page
     assert "OPERTN_01 to OPERTN_24" in page
-    assert 'data-module="nhsuk-file-upload"' in page
+    assert 'class="nhsuk-file-upload__input"' in page
     assert "No extract has been reconciled yet" in page
 
 
@@ -179,14 +165,13 @@ def test_the_findings_are_shown_with_links_to_the_cases_and_introductions(
     summary = page.split('data-testid="run-summary"')[1].split("</dl>")[0]
     assert f"{day_text(21)} to {day_text(5)}" in summary
     assert "5, of which 4 coded with a procedure under governance" in summary
-    for label in (
-        "outside-governance",
-        "miscoded",
-        "no-coded-episode",
-        "unreadable-row",
-        "matched",
-    ):
-        assert f'data-count="{label}">1<' in summary
+    for kind in ("outside_governance", "miscoded", "no_coded_episode", "row-error"):
+        link = f'href="?finding={kind}#findings">1<'.replace(
+            "?", url("reconciliation_detail", run.pk) + "?"
+        )
+        assert f'data-count="{kind}"><a class="nhsuk-link" {link}' in summary
+    assert 'data-count="matched">1<' in summary
+    assert "Cases with no coded episode" in summary and "Unreadable rows" in summary
     table = page.split('data-testid="findings"')[1].split("</table>")[0]
     assert table.count('<tr class="nhsuk-table__row" role="row" id="finding-') == 4
     miscoded, no_episode = cases["miscoded"], cases["no_episode"]
@@ -195,7 +180,7 @@ def test_the_findings_are_shown_with_links_to_the_cases_and_introductions(
     assert f'href="{url("introduction_detail", live.pk)}">{live.title}</a>' in table
     assert "943 476 5870" in table  # the lead is of the clinical team: in full
     assert "Levels of spine code missing" in table
-    assert "line 6: performed_on 'not a date' is not a date" in table
+    assert "Line 6" in table and "performed_on 'not a date' is not a date" in table
     assert "No case" in table  # the episode outside governance
 
 
@@ -251,7 +236,7 @@ def test_the_tabs_count_and_keep_the_other_filter(client, lead, reconcile, extra
     page = text(client.get(url("reconciliation_detail", run.pk) + "?finding=outside_governance"))
 
     tabs = page.split('data-testid="finding-tabs"')[1].split("</nav>")[0]
-    assert "All findings (4)" in tabs
+    assert "All (4)" in tabs
     assert 'aria-current="page">Outside governance (1)' in tabs
     explained = page.split('data-testid="explained-tabs"')[1].split("</nav>")[0]
     assert "?finding=outside_governance&explained=true#findings" in explained

@@ -13,17 +13,7 @@ from django.urls import reverse
 from governance.reconciliation import services
 from tests.factories import IntroductionFactory
 
-from .extracts import (  # noqa: F401 (fixtures)
-    LEVELS_MISSING,
-    RIGHT,
-    TODAY,
-    csv_bytes,
-    device,
-    live,
-    log_case,
-    media,
-    reconcile,
-)
+from .conftest import LEVELS_MISSING, RIGHT, TODAY, csv_bytes
 
 pytestmark = pytest.mark.django_db
 

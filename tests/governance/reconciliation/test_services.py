@@ -14,21 +14,7 @@ from governance.reconciliation import services
 from governance.reconciliation.models import Finding, Reconciliation
 from tests.factories import UserFactory
 
-from .extracts import (  # noqa: F401 (fixtures)
-    FOURTH_PATIENT,
-    RIGHT,
-    THIRD_PATIENT,
-    cases,
-    csv_bytes,
-    day,
-    device,
-    extract,
-    live,
-    log_case,
-    media,
-    reconcile,
-    upload,
-)
+from .conftest import FOURTH_PATIENT, RIGHT, THIRD_PATIENT, csv_bytes, day, upload
 
 pytestmark = pytest.mark.django_db
 
