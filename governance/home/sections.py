@@ -303,13 +303,13 @@ def reconciliations(request: HttpRequest) -> HomeSection:
                 found += f", {run.outside_governance} outside governance"
         else:
             tag, colour = run.get_status_display(), "red" if run.status == "failed" else "grey"
-            found = "Not reconciled." if run.status == "failed" else "Not finished yet."
+            found = "Not reconciled" if run.status == "failed" else "Not finished yet"
         items.append(
             {
                 "url": reverse("governance:reconciliation_detail", args=[run.pk]),
                 "label": run.file_name,
                 "hint": f"Uploaded {date_format(timezone.localtime(run.created_at), 'j F Y')} "
-                f"by {_name(run.uploaded_by)}. {found}",
+                f"by {_name(run.uploaded_by)}. {found}.",
                 "tag": tag,
                 "tag_colour": colour,
             }
