@@ -12,6 +12,7 @@ from governance import roles
 from governance.demo.assessments import seed_assessments
 from governance.demo.cases import seed_cases
 from governance.demo.events import seed_events
+from governance.demo.reconciliation import seed_reconciliation
 from governance.errors import PreconditionsUnmet
 from governance.introductions import services as introductions
 from governance.introductions.models import Introduction
@@ -238,10 +239,12 @@ def seed_governance(users: dict[str, object]) -> dict[str, object]:
     ).first()
     cases = seed_cases(introduction=approved, users=users, device=device) if approved else 0
     events = seed_events(introduction=approved, users=users) if approved else 0
+    reconciled = seed_reconciliation(introduction=approved, users=users) if approved else 0
     return {
         "guidance": guidance,
         "device": device,
         "introductions": created,
         "cases": cases,
         "events": events,
+        "reconciliations": reconciled,
     }
