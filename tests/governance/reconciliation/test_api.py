@@ -311,3 +311,21 @@ def test_a_finding_of_another_run_is_404(api_as, lead, reconcile, extract):
     )
 
     assert response.status_code == 404
+
+
+def test_the_schema_describes_the_upload_as_multipart_and_the_findings_filters(tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    out = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
+
+    paths = yaml.safe_load(out.read_text())["paths"]
+    upload = paths["/api/v1/reconciliations/"]["post"]
+    assert list(upload["requestBody"]["content"]) == ["multipart/form-data"]
+    assert "201" in upload["responses"]
+    findings = paths["/api/v1/reconciliations/{id}/findings/"]["get"]
+    assert {"finding", "explained", "introduction", "cursor", "page_size"} <= {
+        p["name"] for p in findings["parameters"]
+    }
+    assert "/api/v1/reconciliations/{id}/findings/{finding_id}/explanation/" in paths
