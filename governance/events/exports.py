@@ -6,34 +6,23 @@ Yellow Card"):
                               printable page and its PDF all show this one list)
   fhir_adverse_event(event)   an HL7 FHIR R4 AdverseEvent for LFPSE, validated with the
                               `fhir.resources` R4B models before it leaves
-  render_pdf(template, ...)   an HTML template as a PDF (WeasyPrint); the committee report
-                              will use it too, and it will then move to a shared module
 
 The NHS number is in none of them, except the FHIR subject when the caller may see it.
 """
 
 from __future__ import annotations
 
-import mimetypes
 from datetime import date
-from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import unquote, urlsplit
 
-from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.exceptions import SuspiciousFileOperation
-from django.template.loader import render_to_string
 from django.utils import dateformat
 from django.utils.html import escape
 
 from governance import roles
 from governance.events.models import SERIOUS_HARM, AdverseEvent, Category, Harm, YellowCard
 
-# WeasyPrint and the FHIR models are imported where they are used: together they add about
-# half a second to the start of every process (web, worker, each manage.py command), and only
-# these exports need them.
+# The FHIR models are imported where they are used: they add to the start of every process
+# (web, worker, each manage.py command), and only this export needs them.
 
 NOT_RECORDED = "Not recorded"
 
@@ -294,53 +283,3 @@ def fhir_adverse_event(event: AdverseEvent, *, include_patient: bool) -> dict[st
         resource["suspectEntity"] = [{"instance": {"reference": "#device"}}]
     validated = FHIRAdverseEvent.model_validate(resource)
     return validated.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-# --- PDF -------------------------------------------------------------------------------------
-
-
-def _static_file(url: str) -> Path | None:
-    """The file behind a static URL (/assets/...), collected or found by the finders."""
-    path = unquote(urlsplit(url).path)
-    prefix = urlsplit(settings.STATIC_URL).path
-    if not path.startswith(prefix):
-        return None
-    name = path.removeprefix(prefix)
-    try:
-        if staticfiles_storage.exists(name):
-            return Path(staticfiles_storage.path(name))
-        found = finders.find(name)
-    except SuspiciousFileOperation:  # ../ out of the static folders
-        return None
-    return Path(found) if found else None
-
-
-def _fetcher():
-    """A WeasyPrint URL fetcher that reads the app's static files from disk and fetches
-    nothing else: no request back to the server (a worker waiting on itself), and no request
-    anywhere that a URL in a document might name."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    class StaticFetcher(URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            found = _static_file(url)
-            if found is None:
-                raise ValueError(f"Only the app's static files are read: {url}")
-            content_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(
-                url, body=found.read_bytes(), headers={"Content-Type": content_type}
-            )
-
-    return StaticFetcher()
-
-
-def render_pdf(template_name: str, context: dict[str, Any], *, base_url: str) -> bytes:
-    """The template rendered as a PDF. Its stylesheets and images are static files, read from
-    disk (`base_url`, the site's root, resolves their relative URLs); page numbers and the date
-    go in the footer with CSS @page rules."""
-    from weasyprint import HTML
-
-    html = render_to_string(template_name, context)
-    return HTML(string=html, base_url=base_url, url_fetcher=_fetcher()).write_pdf()

@@ -47,6 +47,7 @@ from governance.http import redirect_to, refuses
 from governance.introductions import workflow
 from governance.introductions.models import Introduction
 from governance.introductions.views import visible_introduction
+from governance.pdf import render_pdf
 from governance.permissions import require
 
 PAGE_SIZE = 25
@@ -616,7 +617,7 @@ def yellow_card_report(request: HttpRequest, pk: int) -> HttpResponse:
 def yellow_card_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The report as a PDF, numbered and dated on every page."""
     event = _reported_event(request, pk)
-    pdf = exports.render_pdf(
+    pdf = render_pdf(
         "governance/events/yellow_card_report_pdf.html",
         _report_context(event),
         base_url=request.build_absolute_uri("/"),

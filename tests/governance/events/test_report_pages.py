@@ -16,7 +16,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
-from governance.events import exports
 from governance.events.serializers import LONG_TEXT
 
 from .conftest import TODAY
@@ -156,28 +155,3 @@ def test_the_report_page_costs_the_same_among_2_or_30_events(client, applicant, 
         record()
 
     assert queries() == few
-
-
-# --- the PDF's fetcher -----------------------------------------------------------------------
-
-
-def test_the_pdf_reads_the_apps_static_files_from_disk():
-    response = exports._fetcher().fetch("http://testserver/assets/css/yellow-card-print.css")
-
-    assert b"@page" in response.read()
-    assert response.content_type == "text/css"
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "http://testserver/admin/",
-        "https://example.org/tracker.png",
-        "file:///etc/passwd",
-        "http://testserver/assets/../../etc/passwd",
-        "http://testserver/assets/no-such-file.css",
-    ],
-)
-def test_the_pdf_fetches_nothing_but_static_files(url):
-    with pytest.raises(ValueError, match="Only the app's static files"):
-        exports._fetcher().fetch(url)
