@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("governance.cases.urls")),
     path("", include("governance.events.urls")),
     path("", include("governance.reconciliation.urls")),
+    path("", include("governance.reports.urls")),
 ]
