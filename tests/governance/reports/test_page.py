@@ -213,3 +213,16 @@ def test_an_application_not_yet_decided_has_a_paper_that_says_so(client, lead, m
     assert "No adverse event has been recorded." in page
     assert "No decision has been made yet." in page
     assert "Nobody has started it yet." in page  # the assessments
+
+
+def test_the_introduction_and_monitoring_pages_link_the_report_and_its_pdf(
+    client, applicant, committee
+):
+    client.force_login(applicant)
+    pk = committee.introduction.pk
+
+    for url in (f"/introductions/{pk}/", f"/introductions/{pk}/monitoring/"):
+        page = client.get(url).content.decode()
+        links = page[page.index('data-testid="report-links"') :][:1200]
+        assert f'href="{report_url(committee.introduction)}"' in links, url
+        assert f'href="/introductions/{pk}/report.pdf"' in links, url
