@@ -160,6 +160,7 @@ class Summary:
     signal_at_number: int | None  # the case number (date order) at which S first reached h
     reviews_due: int
     reviews_overdue: int
+    reviews_scheduled: int  # scheduled and not yet due
     cards_open: int
     cards_overdue: int
 
@@ -289,6 +290,7 @@ def committee_paper(introduction: Introduction, *, today: date) -> Paper:
         signal_at_number=number_of.get(result.signal_at_case) if result else None,
         reviews_due=sum(r.is_due and not r.is_overdue for r in reviews),
         reviews_overdue=sum(r.is_overdue for r in reviews),
+        reviews_scheduled=sum(r.is_scheduled and not r.is_due for r in reviews),
         cards_open=sum(e.yellow_card == YellowCard.DUE for e in events),
         cards_overdue=sum(line.overdue for line in event_lines),
     )

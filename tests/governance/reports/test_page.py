@@ -94,7 +94,7 @@ def test_the_summary_box_says_where_the_introduction_stands(client, lead, commit
     cusum = text_of(page, "summary-cusum")
     assert cusum.startswith("Yes: S reached h at case no. 2")
     assert f"p0 = 0.1, p1 = 0.2, h = 1; latest S = {FINAL_S}" in cusum
-    assert text_of(page, "summary-reviews") == "0 due, 0 overdue"
+    assert text_of(page, "summary-reviews") == "0 due, 0 overdue; 2 more scheduled"
     assert text_of(page, "summary-cards") == "1 open, 1 overdue"
 
 
