@@ -13,6 +13,7 @@ printed and filed, so the NHS number is never read into it.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +27,6 @@ from governance.cases import charts, services
 from governance.cases.display import Tag
 from governance.cases.models import Case, Outcome, Timepoint
 from governance.cases.monitoring import Monitoring, PromSummary
-from governance.cases.views import svg_body
 from governance.events import display as event_display
 from governance.events.models import AdverseEvent, YellowCard
 from governance.introductions.models import Condition, Introduction, Review, Transition
@@ -183,8 +183,8 @@ class Paper:
     cases: list[CaseLine]
     outcomes: list[OutcomeLine]
     events: list[EventLine]
-    cusum_svg: str = ""
-    vlad_svg: str = ""
+    cusum_chart: str = ""  # the charts as data: URLs of their SVG
+    vlad_chart: str = ""
     sections: Sequence[Section] = field(default=SECTIONS)
 
 
@@ -313,9 +313,15 @@ def committee_paper(introduction: Introduction, *, today: date) -> Paper:
         events=event_lines,
     )
     if result is not None and result.cases:
-        paper.cusum_svg = svg_body(charts.cusum_chart(result, "svg", title="CUSUM of failures"))
-        paper.vlad_svg = svg_body(charts.vlad_chart(result, "svg", title="VLAD"))
+        paper.cusum_chart = _data_url(charts.cusum_chart(result, "svg", title="CUSUM of failures"))
+        paper.vlad_chart = _data_url(charts.vlad_chart(result, "svg", title="VLAD"))
     return paper
+
+
+def _data_url(svg: bytes) -> str:
+    """The chart as an image of its own: two charts inline in one page would repeat the ids
+    matplotlib gives their parts, and WeasyPrint would read their SVG styles as the page's."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
 
 
 def _assessment(introduction: Introduction, kind: str) -> Assessment:

@@ -108,8 +108,9 @@ def test_a_lead_opens_the_report_from_the_introduction_and_reads_each_section(
         title = f"{number}. {section.title}"
         expect(contents.get_by_role("link", name=title)).to_be_visible()
         expect(page.get_by_role("heading", name=title, level=2)).to_be_visible()
-    expect(page.get_by_role("img", name="Figure 1. The CUSUM")).to_be_visible()
-    expect(page.get_by_role("img", name="Figure 2. VLAD")).to_be_visible()
+    expect(page.get_by_role("img", name="CUSUM chart")).to_be_visible()
+    expect(page.get_by_role("img", name="VLAD chart")).to_be_visible()
+    expect(page.get_by_role("figure", name="Figure 1. The CUSUM")).to_be_visible()
     expect(page.get_by_test_id("report-events-table")).to_contain_text("Due")
     expect(page.get_by_test_id("report-decisions-table")).to_contain_text(
         "Approved at the committee of 4 March."
