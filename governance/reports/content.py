@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from statistics import mean
 
 from django.db.models import Prefetch
@@ -151,7 +151,7 @@ class Summary:
     """The box at the top: where the introduction stands, in figures."""
 
     status: str
-    approved_on: date | None
+    approved_at: datetime | None
     conditions_met: int
     conditions_open: int
     cases: int
@@ -281,7 +281,7 @@ def committee_paper(introduction: Introduction, *, today: date) -> Paper:
     approved = next((t for t in transitions if t.action == Action.APPROVE), None)
     summary = Summary(
         status=introduction.get_status_display(),
-        approved_on=approved.at.date() if approved else None,
+        approved_at=approved.at if approved else None,
         conditions_met=sum(c.is_met for c in conditions),
         conditions_open=sum(not c.is_met for c in conditions),
         cases=len(case_lines),

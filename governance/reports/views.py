@@ -8,6 +8,7 @@ introduction gives, and the signed-out are sent to sign in (config/middleware.py
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -44,6 +45,8 @@ def committee_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         base_url=request.build_absolute_uri("/"),
     )
     response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"committee-report-{context['paper'].reference}.pdf"
+    # the reference is made of an administrator's words: nothing in it may end the header
+    reference = re.sub(r"[^A-Za-z0-9._-]", "-", context["paper"].reference)
+    filename = f"committee-report-{reference}.pdf"
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response

@@ -87,3 +87,16 @@ def test_no_nhs_number_is_in_the_pdf(pdf):
     text = "\n".join(pages_of(pdf))
 
     assert NHS_NUMBER not in text and "5919" not in text
+
+
+def test_the_file_name_keeps_to_safe_characters_whatever_the_guidance_reference(
+    client, lead, make_introduction
+):
+    introduction = make_introduction("submitted", guidance__reference='IPG 9"9;x')
+    client.force_login(lead)
+
+    response = client.get(pdf_url(introduction))
+
+    assert response["Content-Disposition"] == (
+        f'inline; filename="committee-report-IPG-9-9-x-DEFAULT-{introduction.pk}.pdf"'
+    )
