@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -64,6 +65,17 @@ def redirect_to(request: HttpRequest, url: str) -> HttpResponse:
     if is_htmx(request):
         return HttpResponse(headers={"HX-Redirect": url})
     return HttpResponseRedirect(url)
+
+
+def next_url(request: HttpRequest) -> str:
+    """The page to return to after a form (`?next=`), when it is a path of this site; "" if
+    absent or elsewhere (never an open redirect)."""
+    url = request.GET.get("next", "")
+    if url.startswith("/") and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
 
 
 # --- the API ---------------------------------------------------------------------------------

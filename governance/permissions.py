@@ -8,8 +8,12 @@ Each permission has one home: a *refusal* function, `refusal(user, obj) -> str |
 says in words why the user may not (None when they may). The feature that owns the permission
 registers it here with `add_perm`, which makes the `rules` predicate from the refusal; the
 service calls `require` (NotPermitted with the same words, a 403); pages and templates ask
-`user.has_perm(name, obj)` to draw a link, and show the refusal's message when they refuse.
-One condition and one message, whoever asks.
+`may(user, name, obj)` (in templates `{% may name user obj as flag %}`) to draw a link, and
+show the refusal's message when they refuse. One condition and one message, whoever asks.
+
+Pages never ask `user.has_perm` for these: Django answers True to every permission of a
+superuser before any rule is read, so a superuser would be shown links that the services then
+refuse.
 """
 
 from __future__ import annotations
@@ -102,6 +106,12 @@ def add_perm(name: str, refusal: Refusal) -> rules.Predicate:
 def refusal_of(name: str, user, obj=None) -> str | None:
     """Why `user` may not have the permission `name` on `obj`, or None."""
     return REFUSALS[name](user, obj)
+
+
+def may(user, name: str, obj=None) -> bool:
+    """Whether `user` has the permission `name` on `obj`: exactly when its service would let
+    them (superusers included). A KeyError for a name no feature registered."""
+    return REFUSALS[name](user, obj) is None
 
 
 def require(permission: str | Refusal, user, obj=None) -> None:

@@ -31,9 +31,9 @@ from governance.assessments.models import (
 )
 from governance.assessments.permissions import fill_refusal, open_conflict
 from governance.errors import Concurrency, InvalidTransition, PreconditionsUnmet
-from governance.http import refuses
+from governance.http import next_url, refuses
 from governance.introductions.models import Introduction
-from governance.permissions import require
+from governance.permissions import may, require
 
 FORMS = {Kind.EQUALITY: EqualityAssessmentForm, Kind.SUSTAINABILITY: SustainabilityAssessmentForm}
 SAVE = {
@@ -148,8 +148,8 @@ def assessment_summary(request: HttpRequest, pk: int) -> HttpResponse:
         "introduction": introduction,
         "equality": _assessment(introduction, Kind.EQUALITY),
         "sustainability": _assessment(introduction, Kind.SUSTAINABILITY),
-        "can_fill": user.has_perm("governance.fill_assessments", introduction),
-        "can_sign_off": user.has_perm("governance.sign_off_assessments", introduction),
+        "can_fill": may(user, "governance.fill_assessments", introduction),
+        "can_sign_off": may(user, "governance.sign_off_assessments", introduction),
     }
     return render(request, "governance/assessments/summary.html", context)
 
@@ -169,6 +169,7 @@ def assessment_sign_off(request: HttpRequest, pk: int, kind: str) -> HttpRespons
         messages.info(request, conflict)
         return HttpResponseRedirect(summary_url(introduction, kind))
     conflict = ""
+    back = next_url(request)  # the approval that sent the lead here, to return to it
     form = SignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -182,7 +183,7 @@ def assessment_sign_off(request: HttpRequest, pk: int, kind: str) -> HttpRespons
             conflict = error.message
         else:
             messages.success(request, f"The {kind.label.lower()} has been signed off")
-            return HttpResponseRedirect(summary_url(introduction, kind))
+            return HttpResponseRedirect(back or summary_url(introduction, kind))
     context = {
         "introduction": introduction,
         "kind": kind,
@@ -190,6 +191,7 @@ def assessment_sign_off(request: HttpRequest, pk: int, kind: str) -> HttpRespons
         "form": form,
         "missing": assessment.missing(),
         "conflict": conflict,
-        "can_fill": request.user.has_perm("governance.fill_assessments", introduction),
+        "can_fill": may(request.user, "governance.fill_assessments", introduction),
+        "back": back,
     }
     return render(request, "governance/assessments/sign_off.html", context)

@@ -15,6 +15,7 @@ from coding.serializers import CODE_MAX_LENGTH, CodeTextField, ResultSerializer
 from governance.cases import services
 from governance.cases.models import FOLLOW_UP, Case, Operator, Outcome
 from governance.http import UsernameField
+from governance.permissions import may
 
 LONG_TEXT = 20_000  # characters: generous for the evidence of an operator's training
 LARGEST_ID = 2**63 - 1  # a larger number is no row's id (and overflows the database's integer)
@@ -77,9 +78,7 @@ class CaseSerializer(serializers.ModelSerializer):
         seen: dict[int, bool] = self.context.setdefault("see_nhs_number", {})
         if case.introduction_id not in seen:
             user = self.context["request"].user
-            seen[case.introduction_id] = user.has_perm(
-                "governance.see_nhs_number", case.introduction
-            )
+            seen[case.introduction_id] = may(user, "governance.see_nhs_number", case.introduction)
         return case.nhs_number if seen[case.introduction_id] else case.nhs_number_masked
 
     @extend_schema_field(ResultSerializer)

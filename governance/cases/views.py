@@ -53,7 +53,7 @@ from governance.errors import Concurrency, InvalidTransition
 from governance.http import redirect_to, refuses
 from governance.introductions.models import Introduction
 from governance.introductions.views import visible_introduction
-from governance.permissions import require
+from governance.permissions import may, require
 
 CASE_PAGE_SIZE = 25
 FOLLOW_UP_LIMIT = 200  # cases on the follow-ups page, oldest first (the most overdue)
@@ -371,7 +371,7 @@ def case_list(request: HttpRequest, pk: int) -> HttpResponse:
         for value, label in [("", "All cases"), *SHOW.items()]
     ]
     conflict = None
-    if user.has_perm("governance.log_case", introduction):
+    if may(user, "governance.log_case", introduction):
         conflict = cases_conflict(introduction)
     context = {
         "introduction": introduction,
@@ -383,7 +383,7 @@ def case_list(request: HttpRequest, pk: int) -> HttpResponse:
         "previous_url": _page_url(request, before=page.newer) if page.newer else None,
         "next_url": _page_url(request, after=page.older) if page.older else None,
         "paged": bool(request.GET.get("after") or request.GET.get("before")),
-        "can_log": user.has_perm("governance.log_case_now", introduction),
+        "can_log": may(user, "governance.log_case_now", introduction),
         "conflict": conflict,
     }
     return render(request, "governance/cases/case_list.html", context)
@@ -512,7 +512,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     outcomes = list(case.outcomes.select_related("recorded_by"))
     recorded = {outcome.timepoint for outcome in outcomes}
     states = services.follow_up(case, today=today, done=recorded)
-    can_log = user.has_perm("governance.log_case", introduction)
+    can_log = may(user, "governance.log_case", introduction)
     context = {
         "case": case,
         "introduction": introduction,
@@ -520,10 +520,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "result": ResultView.of(case.coding.result, coding.catalogue_current()),
         "follow_up": display.follow_up_rows(case.performed_on, states, outcomes),
         "all_recorded": len(recorded) == len(Timepoint.values),
-        "see_nhs_number": user.has_perm("governance.see_nhs_number", introduction),
+        "see_nhs_number": may(user, "governance.see_nhs_number", introduction),
         "attention": services.case_attention(case) if roles.is_lead(user) else [],
         "can_log": can_log,
-        "can_log_another": can_log and user.has_perm("governance.log_case_now", introduction),
+        "can_log_another": can_log and may(user, "governance.log_case_now", introduction),
     }
     return render(request, "governance/cases/case_detail.html", context)
 
@@ -710,7 +710,7 @@ def operator_list(request: HttpRequest, pk: int) -> HttpResponse:
     introduction = visible_introduction(request, pk)
     user = request.user
     operators = list(introduction.operators.select_related("user", "added_by"))
-    can_add = user.has_perm("governance.add_operator", introduction)
+    can_add = may(user, "governance.add_operator", introduction)
     form = None
     if can_add or request.method == "POST":
         require("governance.add_operator", user, introduction)

@@ -44,7 +44,7 @@ from governance.events.serializers import (
 )
 from governance.http import CONFLICT, ERRORS, CursorPages, DomainErrorMixin, HasRole
 from governance.introductions.models import Introduction
-from governance.permissions import require
+from governance.permissions import may, require
 
 OVERDUE = "overdue"
 # ?yellow_card=: a status, or `overdue` (a `due` card past its date; `due` includes these).
@@ -267,5 +267,5 @@ class AdverseEventFHIRView(_EventsAPIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         event = self.event(self.events().select_related("introduction", "case"))
-        may_see = request.user.has_perm("governance.see_nhs_number", event.introduction)
+        may_see = may(request.user, "governance.see_nhs_number", event.introduction)
         return Response(exports.fhir_adverse_event(event, include_patient=may_see))

@@ -48,7 +48,7 @@ from governance.introductions import workflow
 from governance.introductions.models import Introduction
 from governance.introductions.views import visible_introduction
 from governance.pdf import render_pdf
-from governance.permissions import require
+from governance.permissions import may, require
 
 PAGE_SIZE = 25
 HISTORY_LIMIT = 100  # entries on the event page, newest first; the audit page has them all
@@ -286,9 +286,9 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = visible_event(request, pk)
     user = request.user
     today = timezone.localdate()
-    can_set_card = user.has_perm("governance.set_yellow_card", event)
+    can_set_card = may(user, "governance.set_yellow_card", event)
     history, more_history = [], False
-    can_read_history = user.has_perm("governance.read_history", event)
+    can_read_history = may(user, "governance.read_history", event)
     if can_read_history:
         history, more_history = event_history(event)
     context = {
@@ -299,7 +299,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "card_sentence": display.card_sentence(event, today),
         "overdue": event.is_overdue(today),
         "kept": display.kept_for_investigation(event),
-        "can_change": user.has_perm("governance.record_event", event.introduction),
+        "can_change": may(user, "governance.record_event", event.introduction),
         "card_actions": card_actions(event) if can_set_card else [],
         "can_read_history": can_read_history,
         "history": history,

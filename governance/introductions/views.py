@@ -15,6 +15,7 @@ page and the filters refresh the results in place; without JavaScript each is a 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -42,7 +43,7 @@ from governance.introductions.forms import (
 from governance.introductions.models import Condition, Introduction, Review
 from governance.introductions.workflow import Action, Status
 from governance.organisations.models import Organisation
-from governance.permissions import organisation_ids, require
+from governance.permissions import may, organisation_ids, require
 
 LIST_PAGE_SIZE = 25
 # The introduction's one-to-one assessments (assessments/models.py), read with it.
@@ -65,6 +66,13 @@ ACTION_DONE: dict[str, str] = {
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+# The approval guards of the two assessments, as the applicant's task list names them.
+ASSESSMENT_GUARDS = {
+    "equality-assessment": "equality impact assessment",
+    "sustainability-assessment": "sustainability assessment",
+}
 
 
 def visible_introduction(request: HttpRequest, pk: int) -> Introduction:
@@ -96,7 +104,7 @@ class Missing:
 def missing_items(introduction: Introduction, codes: list[str], user) -> list[Missing]:
     """Each unmet guard code with its GUARD_TEXT and a link to its fix."""
     detail = reverse("governance:introduction_detail", args=[introduction.pk])
-    can_edit = user.has_perm("governance.edit_introduction", introduction)
+    can_edit = may(user, "governance.edit_introduction", introduction)
     items = []
     for code in codes:
         text = workflow.GUARD_TEXT.get(code, code)
@@ -117,11 +125,15 @@ def missing_items(introduction: Introduction, codes: list[str], user) -> list[Mi
                         "The applicant changes this once changes are requested.",
                     )
                 )
-        elif code in ("equality-assessment", "sustainability-assessment", "equality-stop"):
-            kind = code.split("-")[0]
-            url = reverse(f"governance:{kind}_assessment_edit", args=[introduction.pk])
-            label = "equality impact" if kind == "equality" else "sustainability"
-            items.append(Missing(code, text, url, f"Go to the {label} assessment", ""))
+        elif code in ("equality-assessment", "sustainability-assessment"):
+            items.append(_missing_assessment(introduction, code, user))
+        elif code == "equality-stop":
+            url = reverse("governance:equality_assessment_edit", args=[introduction.pk])
+            can_fill = may(user, "governance.fill_assessments", introduction)
+            if not can_fill:
+                url = reverse("governance:assessment_summary", args=[introduction.pk])
+            link = "Revise the equality impact assessment" if can_fill else "Read its conclusion"
+            items.append(Missing(code, text, url + ("" if can_fill else "#equality"), link, ""))
         elif code in ("recommendation", "do-not-use"):
             url = reverse("admin:governance_guidance_change", args=[introduction.guidance_id])
             items.append(
@@ -151,6 +163,46 @@ def missing_items(introduction: Introduction, codes: list[str], user) -> list[Mi
         else:
             items.append(Missing(code, text, None, "", ""))
     return items
+
+
+def _missing_assessment(introduction: Introduction, code: str, user) -> Missing:
+    """What an unsigned assessment still needs, in the words of its state (not started, not
+    finished, waiting for sign-off), linked to where this user takes the next step: the form
+    for the one who fills it in, the sign-off for a lead who may sign it (coming back to the
+    approval afterwards), the printable assessment for anyone else."""
+    kind, label = code.split("-")[0], ASSESSMENT_GUARDS[code]
+    # Read through the reverse relation: introductions may not import assessments.
+    assessment = getattr(introduction, f"{kind}_assessment", None)
+    summary = reverse("governance:assessment_summary", args=[introduction.pk]) + f"#{kind}"
+    can_fill = may(user, "governance.fill_assessments", introduction)
+    edit = reverse(f"governance:{kind}_assessment_edit", args=[introduction.pk])
+    if assessment is None or not assessment.is_started or not assessment.is_complete:
+        started = assessment is not None and assessment.is_started
+        text = (
+            f"The {label} is {'not finished' if started else 'not started'}: it must be "
+            "completed, then signed off by a governance lead who is not the applicant."
+        )
+        if can_fill:
+            action = "Finish" if started else "Fill in"
+            return Missing(code, text, edit, f"{action} the {label}", "")
+        return Missing(code, text, summary, f"Read the {label}", "The applicant fills it in.")
+    text = (
+        f"The {label} is completed but not signed off: a governance lead who is not the "
+        "applicant must sign it off."
+    )
+    if may(user, f"governance.sign_off_{kind}_assessment", introduction):
+        back = reverse("governance:introduction_action", args=[introduction.pk, Action.APPROVE])
+        url = reverse("governance:assessment_sign_off", args=[introduction.pk, kind])
+        return Missing(
+            code, text, f"{url}?{urlencode({'next': back})}", f"Sign off the {label}", ""
+        )
+    return Missing(
+        code,
+        text,
+        summary,
+        f"Read the {label}",
+        "A governance lead who is not the applicant signs it off.",
+    )
 
 
 def blocked_actions(introduction: Introduction, actions: list[str], user) -> dict[str, list]:
@@ -194,7 +246,7 @@ def introduction_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "status": status,
         "query": query.urlencode(),
-        "can_apply": request.user.has_perm("governance.create_introduction"),
+        "can_apply": may(request.user, "governance.create_introduction"),
     }
     template = "governance/introductions/_introduction_results.html" if is_htmx(request) else None
     return render(request, template or "governance/introductions/introduction_list.html", context)
@@ -247,9 +299,9 @@ def introduction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reviews": list(introduction.reviews.select_related("completed_by")),
         "actions": [action for action in actions if action not in blocked],
         "blocked": blocked,
-        "can_edit": user.has_perm("governance.edit_introduction", introduction),
-        "can_meet_conditions": live and user.has_perm("governance.meet_condition", introduction),
-        "can_complete_reviews": live and user.has_perm("governance.complete_review", introduction),
+        "can_edit": may(user, "governance.edit_introduction", introduction),
+        "can_meet_conditions": live and may(user, "governance.meet_condition", introduction),
+        "can_complete_reviews": live and may(user, "governance.complete_review", introduction),
         "is_applicant": introduction.applicant_id == user.pk,
         "was_approved": introduction.status in workflow.APPROVED_ONCE,
     }
@@ -291,6 +343,11 @@ def introduction_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "sections": sections,
         "submit_action": submit,
         "incomplete": [s for s, status in sections if status == "Incomplete"],
+        "assessments_pending": [
+            label
+            for code, label in ASSESSMENT_GUARDS.items()
+            if not workflow.GUARDS[code](introduction)
+        ],
     }
     return render(request, "governance/introductions/introduction_edit.html", context)
 

@@ -18,6 +18,7 @@ from governance.cases import charts, services
 from governance.cases.models import Case
 from governance.cases.permissions import cases_conflict
 from governance.cases.views import case_counts, case_row, for_rows, svg_body
+from governance.permissions import may
 
 register = template.Library()
 
@@ -31,16 +32,16 @@ def introduction_cases(context: template.Context, introduction) -> dict[str, Any
     cases = Case.objects.filter(introduction=introduction)
     counts = case_counts(cases, today)
     latest = for_rows(cases).order_by("-performed_on", "-pk")[:LATEST] if counts["all"] else []
-    clinical = user.has_perm("governance.log_case", introduction)
+    clinical = may(user, "governance.log_case", introduction)
     return {
         "introduction": introduction,
         "monitoring": services.introduction_monitoring(introduction) if counts["all"] else None,
         "counts": counts,
         "rows": [case_row(case, today) for case in latest],
         "caption": f"The latest {min(LATEST, counts['all'])} of {counts['all']}",
-        "can_log": user.has_perm("governance.log_case_now", introduction),
+        "can_log": may(user, "governance.log_case_now", introduction),
         "conflict": cases_conflict(introduction) if clinical else None,
-        "can_add_operator": user.has_perm("governance.add_operator", introduction),
+        "can_add_operator": may(user, "governance.add_operator", introduction),
     }
 
 

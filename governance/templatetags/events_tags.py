@@ -18,6 +18,7 @@ from django.utils import timezone
 from governance.events.models import AdverseEvent, YellowCard
 from governance.events.permissions import events_conflict
 from governance.events.views import event_rows
+from governance.permissions import may
 
 register = template.Library()
 
@@ -27,7 +28,7 @@ CASE_LIMIT = 20  # on the case page, the most recently found first
 
 def _can_record(user, introduction) -> tuple[bool, str | None]:
     """Whether the user may log an event here now; else why not, when they are clinical."""
-    if not user.has_perm("governance.record_event", introduction):
+    if not may(user, "governance.record_event", introduction):
         return False, None
     conflict = events_conflict(introduction)
     return conflict is None, conflict

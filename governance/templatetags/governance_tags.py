@@ -1,13 +1,16 @@
 """Template tags and filters of the governance pages (introductions/display.py does the work).
 
 `{% load governance_tags %}`: `{% status_tag introduction.status %}`, `|status_name`,
-`|action_button`, `|action_button_class`, `|percent`, `|lines`.
+`|action_button`, `|action_button_class`, `|percent`, `|lines`, and
+`{% may "governance.fill_assessments" user introduction as can_fill %}` (permissions.may: what
+the service allows, superusers included, where rules' `has_perm` tag says yes to a superuser).
 """
 
 from __future__ import annotations
 
 from django import template
 
+from governance import permissions
 from governance.introductions import display
 
 register = template.Library()
@@ -15,3 +18,8 @@ register = template.Library()
 register.simple_tag(display.status_tag, name="status_tag")
 for _name in ("status_name", "action_button", "action_button_class", "percent", "lines"):
     register.filter(_name, getattr(display, _name))
+
+
+@register.simple_tag
+def may(name: str, user, obj=None) -> bool:
+    return permissions.may(user, name, obj)

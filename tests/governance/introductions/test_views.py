@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 
 import pytest
@@ -180,9 +182,32 @@ def test_the_task_list_says_which_sections_are_complete(client, applicant, make_
     assert statuses["start"].endswith("Completed")
     assert statuses["devices"].endswith("Optional")
     assert "Submit application" in response.text
-    assert "cannot be approved until rationale and patient selection and monitoring plan" in (
-        response.text
-    )
+    page = html.unescape(response.text)
+    before_approval = page.split('data-testid="before-approval"')[1].split("</div>")[0]
+    assert [line.strip() for line in re.findall(r"<li>(.*?)</li>", before_approval)] == [
+        "Rationale and patient selection is complete",
+        "Monitoring plan is complete",
+        "Equality impact assessment is completed and signed off by a governance lead",
+        "Sustainability assessment is completed and signed off by a governance lead",
+    ]
+
+
+def test_the_task_list_names_the_assessments_approval_needs_and_who_signs_them_off(
+    client, applicant, make_introduction
+):
+    introduction = make_introduction()
+    client.force_login(applicant)
+
+    response = client.get(reverse("governance:introduction_edit", args=[introduction.pk]))
+
+    page = html.unescape(response.text)
+    assert "signed off by a governance lead who is not you" in page
+    equality = page.split('data-testid="assessment-equality"')[1].split("</li>")[0]
+    assert "Equality impact assessment" in equality
+    assert "Next: fill it in" in equality
+    assert "Not started" in equality
+    edit = reverse("governance:equality_assessment_edit", args=[introduction.pk])
+    assert f'href="{edit}"' in equality
 
 
 def test_saving_a_section_keeps_the_draft_and_returns_to_the_task_list(
@@ -405,3 +430,23 @@ def test_the_pages_queries_do_not_grow_with_its_history(
 
     assert Transition.objects.filter(introduction=introduction).count() == 15
     assert response.text.count("Request changes") >= 5
+
+
+def test_a_superuser_administrator_is_shown_no_link_the_services_would_refuse(
+    client, admin_user, make_introduction
+):
+    admin_user.is_superuser = True
+    admin_user.save()
+    introduction = make_introduction("approved")
+    client.force_login(admin_user)
+
+    page = html.unescape(
+        client.get(reverse("governance:introduction_detail", args=[introduction.pk])).text
+    )
+
+    assert "Your application is a draft" not in page
+    assert "Continue your application" not in page
+    assert "/edit/" not in page
+    assert ">Change the" not in page
+    for url in set(re.findall(r'href="(/introductions/[^"#?]*)', page)):
+        assert client.get(url).status_code != 403, url

@@ -108,8 +108,10 @@ def test_approval_blocked_is_shown_with_each_missing_item_and_where_to_fix_it(
 
     blocked = response.text.split('data-testid="blocked-approve"')[1].split("</ul>")[0]
     assert "You cannot approve this yet" in response.text
-    for code in ("equality-assessment", "sustainability-assessment", "monitoring-plan"):
-        assert workflow.GUARD_TEXT[code] in blocked
+    assert workflow.GUARD_TEXT["monitoring-plan"] in blocked
+    for label in ("equality impact assessment", "sustainability assessment"):
+        assert f"The {label} is not started: it must be completed, then signed off" in blocked
+        assert f"Fill in the {label}" in blocked
     assert f"{detail_url(introduction)}#section-monitoring" in blocked
     assert reverse("governance:equality_assessment_edit", args=[introduction.pk]) in blocked
     assert action_url(introduction, "approve") not in response.text
@@ -125,7 +127,7 @@ def test_the_approve_page_says_what_is_missing_instead_of_asking_for_a_reason(
     response = client.get(action_url(introduction, "approve"))
 
     assert "You cannot approve this yet" in response.text
-    assert workflow.GUARD_TEXT["sustainability-assessment"] in response.text
+    assert "The sustainability assessment is not started" in response.text
     assert 'name="reason"' not in response.text
     assert "nhsuk-error-summary" not in response.text
 
@@ -158,7 +160,7 @@ def test_posting_an_approval_with_unmet_preconditions_lists_them_and_changes_not
     introduction.refresh_from_db()
     assert response.status_code == 200
     summary = response.text.split('class="nhsuk-error-summary"')[1].split("</ul>")[0]
-    assert workflow.GUARD_TEXT["equality-assessment"] in summary
+    assert "The equality impact assessment is not started" in summary
     assert "Committee, 3 March</textarea>" in response.text
     assert introduction.status == "under_review"
     assert not Transition.objects.exists()
