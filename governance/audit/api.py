@@ -128,7 +128,9 @@ class _IntroductionHistory(DomainErrorMixin, HistoryResponseMixin, APIView):
     permission_classes = [IsAuthenticated, HasRole]
 
     def filters(self, request: Request, pk: int) -> audit.HistoryFilter:
-        introduction = get_object_or_404(Introduction.objects.visible_to(request.user), pk=pk)
+        introduction = get_object_or_404(
+            Introduction.objects.in_organisations_of(request.user), pk=pk
+        )
         return audit.HistoryFilter.from_params(request.query_params, introduction=introduction.pk)
 
 

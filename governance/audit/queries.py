@@ -474,7 +474,7 @@ def history_page(
     key = decode_cursor(cursor) if cursor else None
     empty = Page([], None)
     if filters.introduction is not None:
-        visible = Introduction.objects.visible_to(viewer).filter(pk=filters.introduction)
+        visible = Introduction.objects.in_organisations_of(viewer).filter(pk=filters.introduction)
         if not visible.exists():
             return empty
     user_id = member_id = None

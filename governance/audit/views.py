@@ -34,7 +34,9 @@ def _history_form(request: HttpRequest) -> HistoryFilterForm:
         .only("username", "first_name", "last_name")
     )
     introductions = (
-        Introduction.objects.visible_to(user).order_by("title", "pk").values_list("pk", "title")
+        Introduction.objects.in_organisations_of(user)
+        .order_by("title", "pk")
+        .values_list("pk", "title")
     )
     filters = {k: v for k, v in request.GET.items() if k not in ("cursor", "trail")}
     return HistoryFilterForm(

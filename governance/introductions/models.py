@@ -26,11 +26,20 @@ from governance.permissions import has_any_role, organisation_ids
 
 
 class IntroductionQuerySet(models.QuerySet):
-    def visible_to(self, user) -> IntroductionQuerySet:
-        """Introductions of the user's organisations, for a user holding any role."""
+    def in_organisations_of(self, user) -> IntroductionQuerySet:
+        """Every introduction of the user's organisations, drafts included, for a user holding
+        any role: the audit history's scope (its readers are leads and administrators, and an
+        auditor asks about everything that was written)."""
         if not getattr(user, "is_authenticated", False) or not has_any_role(user):
             return self.none()
         return self.filter(organisation_id__in=organisation_ids(user))
+
+    def visible_to(self, user) -> IntroductionQuerySet:
+        """The introductions the user works with: those of their organisations, but a draft
+        only to its applicant (it is theirs until they submit it)."""
+        return self.in_organisations_of(user).exclude(
+            Q(status="draft") & ~Q(applicant_id=getattr(user, "pk", None))
+        )
 
 
 MONITORING_FIELDS = (

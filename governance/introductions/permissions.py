@@ -58,8 +58,18 @@ def create_refusal(user, obj=None) -> str | None:
     return "Only a clinician or governance lead may apply to introduce a procedure."
 
 
+DRAFT_PRIVATE = "This application is a draft: only its applicant can see it until it is submitted."
+
+
 def read_refusal(user, introduction) -> str | None:
-    return membership_refusal(user, introduction) or role_refusal(user)
+    """A member with a role reads the organisation's introductions; a draft is its applicant's
+    own until they submit it (Introduction.objects.visible_to says the same to queries)."""
+    why = membership_refusal(user, introduction) or role_refusal(user)
+    if why:
+        return why
+    if introduction.status == "draft" and not is_applicant(user, introduction):
+        return DRAFT_PRIVATE
+    return None
 
 
 def edit_refusal(user, introduction) -> str | None:

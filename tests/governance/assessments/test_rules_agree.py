@@ -19,7 +19,7 @@ def forbidden_reason(response) -> str:
 def test_another_clinician_may_not_fill_in_the_assessments_and_both_say_why(
     make_introduction, clinician, client, api_as
 ):
-    introduction = make_introduction("draft")
+    introduction = make_introduction("submitted")
     message = (
         "Only the applicant or a governance lead may fill in the assessments of an introduction."
     )

@@ -153,8 +153,10 @@ def test_anonymous_callers_reach_nothing(api_client, make_introduction):
 def test_the_list_shows_only_the_callers_organisations_introductions(
     api_as, make_introduction, lead, other_org_lead, other_organisation
 ):
-    ours = make_introduction()
-    theirs = IntroductionFactory(organisation=other_organisation, applicant=other_org_lead)
+    ours = make_introduction("submitted")
+    theirs = IntroductionFactory(
+        organisation=other_organisation, applicant=other_org_lead, status="submitted"
+    )
 
     ours_seen = [row["id"] for row in api_as(lead).get(URL).json()["results"]]
     theirs_seen = [row["id"] for row in api_as(other_org_lead).get(URL).json()["results"]]
@@ -235,8 +237,20 @@ def test_the_applicant_patches_a_draft_and_the_monitoring_plan_merges(
 
 
 @pytest.mark.parametrize("persona", ["lead", "admin_user", "clinician"])
+def test_another_persons_draft_is_not_found_in_the_api(request, api_as, make_introduction, persona):
+    draft = make_introduction(title="Not yet ready")
+    client = api_as(request.getfixturevalue(persona))
+
+    listed = [row["id"] for row in client.get(URL).json()["results"]]
+    opened = client.get(f"{URL}{draft.pk}/")
+
+    assert draft.pk not in listed
+    assert opened.status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["lead", "admin_user", "clinician"])
 def test_only_the_applicant_patches(request, api_as, make_introduction, persona):
-    introduction = make_introduction()
+    introduction = make_introduction("changes_requested")
 
     response = api_as(request.getfixturevalue(persona)).patch(
         f"{URL}{introduction.pk}/", {"title": "Mine now"}, format="json"
@@ -294,10 +308,10 @@ def test_the_list_costs_the_same_queries_for_3_or_30_introductions(
 ):
     client = api_as(lead)
     for _ in range(3):
-        make_introduction()
+        make_introduction("submitted")
     few = _queries(client, URL)
     for _ in range(27):
-        introduction = make_introduction()
+        introduction = make_introduction("submitted")
         introduction.device_links.create(device=DeviceFactory())
 
     with django_assert_max_num_queries(few):

@@ -24,12 +24,26 @@ def test_installing_creates_one_default_organisation_with_its_history():
 def test_members_of_one_organisation_see_only_its_introductions(
     make_introduction, applicant, lead, admin_user, other_org_lead, other_organisation
 ):
-    ours = make_introduction()
-    theirs = IntroductionFactory(organisation=other_organisation, applicant=other_org_lead)
+    ours = make_introduction("submitted")
+    theirs = IntroductionFactory(
+        organisation=other_organisation, applicant=other_org_lead, status="submitted"
+    )
 
     for user in (applicant, lead, admin_user):
         assert list(Introduction.objects.visible_to(user)) == [ours]
     assert list(Introduction.objects.visible_to(other_org_lead)) == [theirs]
+
+
+def test_a_draft_is_visible_to_its_applicant_only_but_stays_in_the_audit_scope(
+    make_introduction, applicant, clinician, lead, admin_user
+):
+    draft = make_introduction()
+
+    assert list(Introduction.objects.visible_to(applicant)) == [draft]
+    for user in (clinician, lead, admin_user):
+        assert not Introduction.objects.visible_to(user).exists()
+    for user in (lead, admin_user):
+        assert list(Introduction.objects.in_organisations_of(user)) == [draft]
 
 
 def test_a_member_without_a_role_and_an_outsider_see_nothing(

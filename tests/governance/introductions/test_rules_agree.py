@@ -110,7 +110,7 @@ def test_a_reason_the_page_calls_optional_may_be_left_blank_in_the_api(
 def test_another_clinician_is_refused_the_edit_in_the_same_words(
     make_introduction, clinician, client, api_as
 ):
-    introduction = make_introduction("draft")
+    introduction = make_introduction("changes_requested")
     message = "Only the applicant may change this introduction."
 
     api = api_as(clinician).patch(

@@ -308,7 +308,7 @@ def test_devices_are_chosen_with_checkboxes(client, applicant, make_introduction
 
 
 def test_another_clinician_cannot_change_the_application(client, clinician, make_introduction):
-    introduction = make_introduction()
+    introduction = make_introduction("changes_requested")
     client.force_login(clinician)
 
     response = client.post(section_url(introduction, "case"), {"rationale": "Mine now"})
@@ -450,3 +450,23 @@ def test_a_superuser_administrator_is_shown_no_link_the_services_would_refuse(
     assert ">Change the" not in page
     for url in set(re.findall(r'href="(/introductions/[^"#?]*)', page)):
         assert client.get(url).status_code != 403, url
+
+
+def test_a_draft_is_its_applicants_own_until_submitted(
+    client, applicant, clinician, lead, admin_user, make_introduction
+):
+    draft = make_introduction(title="Not yet ready")
+    submitted = make_introduction("submitted", title="Ready for review")
+    client.force_login(applicant)
+    own = client.get(reverse("governance:introduction_detail", args=[draft.pk]))
+    assert "only you can see it until you submit it" in html.unescape(own.text)
+
+    for user in (clinician, lead, admin_user):
+        client.force_login(user)
+        listed = html.unescape(client.get(reverse("governance:introduction_list")).text)
+        opened = client.get(reverse("governance:introduction_detail", args=[draft.pk]))
+
+        assert "Ready for review" in listed
+        assert "Not yet ready" not in listed
+        assert opened.status_code == 404
+    assert submitted.pk

@@ -192,15 +192,17 @@ def test_a_lead_cannot_review_their_own_application(client, lead_applicant, make
 
 
 def test_an_action_the_state_does_not_allow_is_explained_not_taken(client, lead, make_introduction):
-    introduction = make_introduction("draft")
+    introduction = make_introduction("changes_requested")
     client.force_login(lead)
 
     response = client.post(action_url(introduction, "start_review"), {"reason": ""})
 
     introduction.refresh_from_db()
     assert response.status_code == 200
-    assert "You cannot start the review of an introduction that is draft." in response.text
-    assert introduction.status == "draft"
+    assert (
+        "You cannot start the review of an introduction that is changes requested." in response.text
+    )
+    assert introduction.status == "changes_requested"
 
 
 def test_an_unknown_action_is_not_found(client, lead, make_introduction):
