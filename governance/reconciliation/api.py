@@ -28,7 +28,7 @@ from rest_framework.response import Response
 
 from governance.http import ERRORS, CursorPages, DomainErrorMixin, HasRole
 from governance.organisations.services import organisation_for_application
-from governance.permissions import require
+from governance.permissions import may, require
 from governance.reconciliation import services
 from governance.reconciliation.models import STORED, Finding, Reconciliation
 from governance.reconciliation.serializers import (
@@ -174,7 +174,7 @@ class FindingsView(_ReconciliationAPIView):
             reconciliation.findings.select_related("explained_by"), request.query_params
         )
         page = self.paginate_queryset(findings)
-        see = request.user.has_perm("governance.see_finding_nhs_number", reconciliation)
+        see = may(request.user, "governance.see_finding_nhs_number", reconciliation)
         data = FindingSerializer(list(page or []), many=True, context={"see_nhs_number": see}).data
         return self.get_paginated_response(data)
 
@@ -201,5 +201,5 @@ class FindingExplanationView(_ReconciliationAPIView):
         finding = services.finding_explain(
             finding=finding, actor=request.user, **body.service_fields()
         )
-        see = request.user.has_perm("governance.see_finding_nhs_number", reconciliation)
+        see = may(request.user, "governance.see_finding_nhs_number", reconciliation)
         return Response(FindingSerializer(finding, context={"see_nhs_number": see}).data)

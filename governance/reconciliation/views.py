@@ -37,7 +37,7 @@ from governance.errors import Concurrency
 from governance.http import is_htmx, redirect_to, refuses
 from governance.organisations.models import Organisation
 from governance.organisations.services import organisation_for_application
-from governance.permissions import organisation_ids, require
+from governance.permissions import may, organisation_ids, require
 from governance.reconciliation import engine, services
 from governance.reconciliation.forms import ExplainForm, UploadForm
 from governance.reconciliation.models import STORED, Finding, Kind, Reconciliation
@@ -326,7 +326,7 @@ def _run_context(request: HttpRequest, reconciliation: Reconciliation) -> dict[s
     )
     path = context["detail_url"]
     finding_tabs, explained_tabs = _tabs(request, reconciliation, filters, explained)
-    see = user.has_perm("governance.see_finding_nhs_number", reconciliation)
+    see = may(user, "governance.see_finding_nhs_number", reconciliation)
     context.update(
         {
             "counts": [
@@ -348,7 +348,7 @@ def _run_context(request: HttpRequest, reconciliation: Reconciliation) -> dict[s
             if filters.explained is None
             else explained["explained" if filters.explained else "unexplained"],
             "filtered": bool(filters.params),
-            "can_explain": user.has_perm("governance.explain_finding", reconciliation),
+            "can_explain": may(user, "governance.explain_finding", reconciliation),
             "back_query": kept_query(request.GET),
             "csv_url": _url(
                 reverse("governance:reconciliation_findings_csv", args=[reconciliation.pk]),
@@ -423,7 +423,7 @@ def reconciliation_findings_csv(request: HttpRequest, pk: int) -> HttpResponse:
     reconciliation = visible_reconciliation(request, pk)
     filters = Filters.of(request.GET)
     findings = filters.apply(reconciliation.findings.all()).order_by("pk")
-    see = request.user.has_perm("governance.see_finding_nhs_number", reconciliation)
+    see = may(request.user, "governance.see_finding_nhs_number", reconciliation)
     response = StreamingHttpResponse(
         csv_lines(findings, see_nhs_number=see), content_type="text/csv; charset=utf-8"
     )
@@ -463,7 +463,7 @@ def finding_explain(request: HttpRequest, pk: int, finding_id: int) -> HttpRespo
         else:
             messages.success(request, f"The finding of {_what(finding)} is marked explained.")
             return redirect_to(request, f"{back_url}#finding-{finding.pk}")
-    see = request.user.has_perm("governance.see_finding_nhs_number", reconciliation)
+    see = may(request.user, "governance.see_finding_nhs_number", reconciliation)
     (row,) = finding_rows([finding], see_nhs_number=see)
     context = {
         "reconciliation": reconciliation,
