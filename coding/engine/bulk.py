@@ -159,53 +159,64 @@ def _scan_rows(
         def pick(cells: list[str]) -> tuple[str, ...]:
             return no_extra
 
-    for cells in reader:
-        if not cells:
-            continue  # a blank line
-        line = reader.line_num
-        episode_id = (cells[id_at].strip() or None) if id_at < len(cells) else None
-        if episode_id is None and not any(cells):
-            continue  # a line of empty cells, as spreadsheets leave at the end
-        if len(cells) != width:
-            reason = f"the row has {len(cells)} fields where the header has {width}"
-            extras = tuple(cells[i] if i < len(cells) else "" for i in extra_at)
-            yield line, episode_id, [], no_key, no_context, ("row", reason), extras
-            continue
-        extras = pick(cells)
-        if codes_at is not None:
-            codes = cells[codes_at].replace(",", " ").replace(";", " ").split()
-        else:
-            codes = [c for i in opertn if (c := cells[i].strip()) not in _EMPTY_CELLS]
-        if episode_id is None:
-            error = ("episode_id", "episode_id is empty")
-            yield line, None, codes, no_key, no_context, error, extras
-            continue
-        too_many = code_count_error(len(codes))
-        if too_many:
-            error = ("codes", f"codes: {too_many}")
-            yield line, episode_id, codes, no_key, no_context, error, extras
-            continue
-        cells.append("")
-        key = (cells[approach_at], cells[guidance_at], cells[levels_at])
-        context = contexts.get(key)
-        if context is None:
-            try:
-                context = Context.parse(approach=key[0], image_guidance=key[1], levels=key[2])
-            except ContextError as error:
-                yield (
-                    line,
-                    episode_id,
-                    codes,
-                    no_key,
-                    no_context,
-                    (error.field, str(error)),
-                    extras,
-                )
-                continue
-            if len(contexts) >= _CONTEXT_CACHE_SIZE:
-                contexts.clear()
-            contexts[key] = context
-        yield line, episode_id, codes, key, context, None, extras
+    # A line the CSV module cannot read (a cell over its size limit, a quote left open)
+    # is reported as a row error, and reading goes on from the next line.
+    unreadable = ("",) * len(extra_at)
+    while True:
+        try:
+            for cells in reader:
+                if not cells:
+                    continue  # a blank line
+                line = reader.line_num
+                episode_id = (cells[id_at].strip() or None) if id_at < len(cells) else None
+                if episode_id is None and not any(cells):
+                    continue  # a line of empty cells, as spreadsheets leave at the end
+                if len(cells) != width:
+                    reason = f"the row has {len(cells)} fields where the header has {width}"
+                    extras = tuple(cells[i] if i < len(cells) else "" for i in extra_at)
+                    yield line, episode_id, [], no_key, no_context, ("row", reason), extras
+                    continue
+                extras = pick(cells)
+                if codes_at is not None:
+                    codes = cells[codes_at].replace(",", " ").replace(";", " ").split()
+                else:
+                    codes = [c for i in opertn if (c := cells[i].strip()) not in _EMPTY_CELLS]
+                if episode_id is None:
+                    error = ("episode_id", "episode_id is empty")
+                    yield line, None, codes, no_key, no_context, error, extras
+                    continue
+                too_many = code_count_error(len(codes))
+                if too_many:
+                    error = ("codes", f"codes: {too_many}")
+                    yield line, episode_id, codes, no_key, no_context, error, extras
+                    continue
+                cells.append("")
+                key = (cells[approach_at], cells[guidance_at], cells[levels_at])
+                context = contexts.get(key)
+                if context is None:
+                    try:
+                        context = Context.parse(
+                            approach=key[0], image_guidance=key[1], levels=key[2]
+                        )
+                    except ContextError as error:
+                        yield (
+                            line,
+                            episode_id,
+                            codes,
+                            no_key,
+                            no_context,
+                            (error.field, str(error)),
+                            extras,
+                        )
+                        continue
+                    if len(contexts) >= _CONTEXT_CACHE_SIZE:
+                        contexts.clear()
+                    contexts[key] = context
+                yield line, episode_id, codes, key, context, None, extras
+            return
+        except csv.Error as error:
+            reason = f"the line cannot be read as CSV: {error}"
+            yield reader.line_num, None, [], no_key, no_context, ("row", reason), unreadable
 
 
 def row_error(row: Row, ruleset: RuleSet) -> Result:

@@ -338,6 +338,12 @@ class Reconciler:
             )
 
 
+def check_header(file: TextIO | Iterable[str]) -> None:
+    """coding.engine.UsageError naming the first required column the extract's header lacks;
+    reads the header line only."""
+    scan(file, _EXTRA)
+
+
 def _row_error(
     line: int, episode_id: str | None, nhs_number: str, day: date | None, message: str
 ) -> Finding:

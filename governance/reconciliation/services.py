@@ -35,7 +35,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from coding import services as coding
-from coding.engine import Catalogue, UsageError
+from coding.engine import UsageError
 from coding.models import RuleSet
 from governance import roles
 from governance.audited import audited, lock
@@ -44,7 +44,7 @@ from governance.notices.services import notice_queue
 from governance.organisations.models import Organisation
 from governance.permissions import require
 from governance.reconciliation import engine
-from governance.reconciliation.engine import KnownCase, Reconciler
+from governance.reconciliation.engine import KnownCase, Reconciler, check_header
 from governance.reconciliation.models import COUNT_FIELDS, Finding, Reconciliation, Status
 from governance.reconciliation.permissions import explain_refusal, reconcile_refusal
 
@@ -139,8 +139,7 @@ def extract_rows(file: Any) -> int:
         raise _refused("The file is not a CSV file: choose the extract saved as CSV.")
     with _text(file) as text:
         try:
-            # The engine reads the header at once and says which column is missing.
-            Reconciler(cases=(), rulesets=(), catalogue=Catalogue({})).findings(text)
+            check_header(text)  # says which column is missing
         except UsageError as error:
             raise _refused(
                 f"The file cannot be reconciled: {_shortened(str(error), 400)}."
@@ -148,15 +147,18 @@ def extract_rows(file: Any) -> int:
         except csv.Error as error:
             raise _refused(f"The first line of the file cannot be read as CSV ({error}).") from None
     with _text(file) as text:
+        # The rows, for the progress bar; a line that cannot be read counts as one (the run
+        # reports it as a row error and goes on).
         reader = csv.reader(text)
-        try:
-            next(reader, None)
-            return sum(1 for cells in reader if any(cells))
-        except csv.Error as error:
-            raise _refused(
-                f"Line {reader.line_num} of the file cannot be read as CSV ({error}): check "
-                "that the file is the extract of coded episodes, saved as CSV."
-            ) from None
+        next(reader, None)
+        rows = 0
+        while True:
+            try:
+                rows += sum(1 for cells in reader if any(cells))
+            except csv.Error:
+                rows += 1
+                continue
+            return rows
 
 
 def _file_name(file: Any) -> str:

@@ -189,3 +189,21 @@ def test_remembering_repeated_rows_changes_no_output():
     text = "episode_id,codes,approach,image_guidance,levels\n" + "\n".join(rows * 3) + "\n"
     for fmt in ("jsonl", "csv"):
         assert run(text, fmt)[1] == run(text, fmt, memo_size=0)[1] == run(text, fmt, memo_size=2)[1]
+
+
+def test_a_line_the_csv_module_cannot_read_is_reported_and_the_run_goes_on():
+    text = "episode_id,codes\n" + "E1," + "x" * 200_000 + "\nE2,V40.1 V55.1 Z67.6\n"
+    out = io.StringIO()
+
+    summary = run_bulk(
+        io.StringIO(text),
+        out,
+        fmt="csv",
+        ruleset=IPG366,
+        catalogue=FULL,
+    )
+
+    rows = out.getvalue().splitlines()
+    assert rows[1].endswith(",false,,,row-error")
+    assert rows[2].startswith("E2,")
+    assert summary.row_errors == 1

@@ -245,3 +245,17 @@ def test_the_csv_output_has_the_spec_columns():
 )
 def test_extract_dates(text, day):
     assert parse_day(text) == day
+
+
+def test_a_line_the_csv_module_cannot_read_is_a_row_error_and_reading_goes_on():
+    text = (
+        HEADER
+        + f'E1,{PATIENT},2026-03-01,"{"x" * 200_000}\n'
+        + f"E2,{PATIENT},2026-03-01,{RIGHT}\n"
+    )
+
+    findings, _ = reconcile(text, [case(1, date(2026, 3, 1))])
+
+    assert [f.finding for f in findings] == [ROW_ERROR, MATCHED]
+    assert findings[0].message.startswith("line ")
+    assert "cannot be read as CSV: field larger than field limit" in findings[0].message

@@ -73,10 +73,6 @@ def test_the_upload_page_says_which_columns_the_file_needs(client, lead):
             b"episode_id,OPDATE_01,OPERTN_01\nE1,2026-01-01,V40.1\n",
             "no nhs_number column in the header (episode_id, OPDATE_01, OPERTN_01)",
         ),
-        (
-            b"episode_id,nhs_number,performed_on,OPERTN_01\nE1,1,2,3" + b"x" * 140_000 + b"\n",
-            "Line 2 of the file cannot be read as CSV",
-        ),
     ],
 )
 def test_a_file_that_cannot_be_reconciled_comes_back_with_the_reason(client, lead, content, says):
