@@ -167,12 +167,15 @@ def test_an_application_goes_round_review_and_approval_is_blocked_with_what_is_m
     take_action(page, "Start review", "")
     blocked = page.get_by_test_id("blocked-approve")
     expect(blocked).to_contain_text("You cannot approve this yet")
-    expect(blocked).to_contain_text(workflow.GUARD_TEXT["equality-assessment"])
-    expect(blocked).to_contain_text(workflow.GUARD_TEXT["sustainability-assessment"])
+    for label in ("equality impact assessment", "sustainability assessment"):
+        expect(blocked).to_contain_text(
+            f"The {label} is not started: it must be completed, then signed off by a governance "
+            "lead who is not the applicant."
+        )
     expect(blocked).not_to_contain_text(workflow.GUARD_TEXT["audit-plan"])
     expect(blocked).not_to_contain_text(workflow.GUARD_TEXT["monitoring-plan"])
     expect(
-        blocked.get_by_role("link", name="Go to the equality impact assessment")
+        blocked.get_by_role("link", name="Fill in the equality impact assessment")
     ).to_have_attribute("href", re.compile(r"/assessments/equality/$"))
     expect(page.get_by_role("button", name="Approve", exact=True)).to_have_count(0)
     expect(page.get_by_role("button", name="Request changes", exact=True)).to_be_visible()
