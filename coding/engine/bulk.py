@@ -29,6 +29,7 @@ from .catalogue import Catalogue
 from .errors import ContextError, UsageError
 from .linter import (
     ERROR,
+    MAX_CODES,
     Issue,
     Result,
     _in_order,
@@ -185,7 +186,7 @@ def _scan_rows(
                     error = ("episode_id", "episode_id is empty")
                     yield line, None, codes, no_key, no_context, error, extras
                     continue
-                too_many = code_count_error(len(codes))
+                too_many = code_count_error(len(codes)) if len(codes) > MAX_CODES else None
                 if too_many:
                     error = ("codes", f"codes: {too_many}")
                     yield line, episode_id, codes, no_key, no_context, error, extras

@@ -145,15 +145,23 @@ class CaseIndex:
     matched by one dictionary lookup and a scan of that patient's few cases."""
 
     def __init__(self, cases: Iterable[KnownCase]) -> None:
-        self.cases: list[KnownCase] = []
-        self._by_patient: dict[str, list[tuple[int, int, KnownCase]]] = {}
-        for case in cases:
-            self.cases.append(case)
-            if case.nhs_number:
+        self.cases: list[KnownCase] = list(cases)
+        by_patient: dict[str, list[tuple[int, int, KnownCase]]] = {}
+        several = []
+        for case in self.cases:
+            nhs_number = case.nhs_number
+            if nhs_number:
                 entry = (case.performed_on.toordinal(), case.case, case)
-                self._by_patient.setdefault(case.nhs_number, []).append(entry)
-        for entries in self._by_patient.values():
+                entries = by_patient.get(nhs_number)
+                if entries is None:
+                    by_patient[nhs_number] = [entry]
+                else:
+                    if len(entries) == 1:
+                        several.append(entries)
+                    entries.append(entry)
+        for entries in several:
             entries.sort()
+        self._by_patient = by_patient
         self.matched: set[int] = set()
 
     def match(self, nhs_number: str, day: date, ruleset: str, window: int) -> KnownCase | None:
@@ -362,7 +370,12 @@ def write_csv(findings: Iterable[Finding], out: TextIO) -> None:
     """The findings as CSV, COLUMNS first."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(finding.row() for finding in findings)
+    # The cells of Finding.row(), left to the csv module to write: None as an empty cell, a
+    # date and an id as their str().
+    writer.writerows(
+        (episode_id, nhs_number, day, finding, case, introduction, " ".join(rules))
+        for finding, episode_id, nhs_number, day, case, introduction, rules, _, _ in findings
+    )
 
 
 def counts_of(summary: Summary) -> Mapping[str, int]:
