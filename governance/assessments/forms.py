@@ -206,6 +206,8 @@ class SustainabilityAssessmentForm(AssessmentForm):
     kgco2e_per_case = forms.DecimalField(
         label="Estimated kgCO2e per case (optional)",
         required=False,
+        help_text="A number of kilograms of carbon dioxide equivalent, for example 45 or 12.5; "
+        "leave it empty if not known.",
         min_value=0,
         max_digits=12,
         decimal_places=3,

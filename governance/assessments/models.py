@@ -27,6 +27,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from governance.history import tracked_history
@@ -138,6 +139,23 @@ class Missing:
 
     code: str
     text: str
+
+    @property
+    def field(self) -> str:
+        """The name of the form field that answers it (`impacts.age.evidence` -> `age_evidence`)."""
+        parts = self.code.split(".")
+        return impact_field(parts[1], parts[2]) if parts[0] == "impacts" else self.code
+
+    @property
+    def anchor(self) -> str:
+        """The id of the field's first input on the assessment's form, as the error summary
+        links it: a radio group's first option (a date's day box has the field's own id)."""
+        first_input = self.code.endswith(".impact") or self.code in _CHOICES
+        return f"id_{self.field}{'_0' if first_input else ''}"
+
+
+# Answers given by choosing an option (radios) rather than typing.
+_CHOICES = frozenset({"conclusion", "rating", "supplier_carbon_plan"})
 
 
 # States in which the assessments may be filled in and signed off: until the decision.
@@ -287,6 +305,15 @@ class ImpactAnswers:
     @property
     def is_unknown(self) -> bool:
         return self.impact == Impact.UNKNOWN
+
+    @property
+    def action_overdue(self) -> bool:
+        """An action to find out an unknown impact, past its date (today's date, locally)."""
+        return (
+            self.is_unknown
+            and self.action_due is not None
+            and self.action_due < timezone.localdate()
+        )
 
 
 class EqualityAssessment(ImpactFields, Assessment):

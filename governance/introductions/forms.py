@@ -41,6 +41,17 @@ def _number(decimal: bool = False) -> forms.TextInput:
     )
 
 
+class RateField(forms.FloatField):
+    """A rate as people write it: 0.11 or 11%."""
+
+    def to_python(self, value):
+        text = str(value or "").strip()
+        if text.endswith("%"):
+            number = super().to_python(text[:-1].strip())
+            return None if number is None else round(number / 100, 10)
+        return super().to_python(text)
+
+
 class ProcedureForm(NHSFormMixin, forms.Form):
     guidance = GuidanceChoiceField(
         queryset=Guidance.objects.order_by("reference"),
@@ -167,21 +178,21 @@ class MonitoringForm(NHSFormMixin, forms.Form):
         help_text="How often it is reviewed after approval, in months, for example 6.",
         error_messages={"invalid": "Months between reviews must be a whole number"},
     )
-    cusum_p0 = forms.FloatField(
+    cusum_p0 = RateField(
         label="Acceptable failure rate (CUSUM p0)",
         required=False,
         widget=_number(decimal=True),
         help_text="The rate of failure (reoperation, device failure or major complication) you "
-        "expect and would accept, as a decimal: for example 0.11 for 11%.",
-        error_messages={"invalid": "Acceptable failure rate must be a number, like 0.11"},
+        "expect and would accept, as a percentage or a decimal: for example 11% or 0.11.",
+        error_messages={"invalid": "Acceptable failure rate must be a percentage, like 11%"},
     )
-    cusum_p1 = forms.FloatField(
+    cusum_p1 = RateField(
         label="Unacceptable failure rate (CUSUM p1)",
         required=False,
         widget=_number(decimal=True),
         help_text="The rate that should raise an alarm, higher than the acceptable rate: for "
-        "example 0.22 for 22%.",
-        error_messages={"invalid": "Unacceptable failure rate must be a number, like 0.22"},
+        "example 22% or 0.22.",
+        error_messages={"invalid": "Unacceptable failure rate must be a percentage, like 22%"},
     )
     cusum_h = forms.FloatField(
         label="Alarm threshold (CUSUM h)",

@@ -234,3 +234,21 @@ def test_only_the_codes_a_fix_added_or_moved_are_marked_in_the_suggestion(
         ("V55.1", False),
         ("Z67.6", True),
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "back"),
+    [
+        ("/coding/check/", "Home"),
+        ("/coding/rulesets/", "Home"),
+        ("/coding/rulesets/IPG366/", "Rule sets"),
+        ("/coding/catalogue/", "Rule sets"),
+    ],
+)
+def test_every_coding_page_has_a_way_back(client, admin_user, ipg366, url, back):
+    client.force_login(admin_user)
+
+    page = client.get(url).content.decode()
+
+    assert 'class="nhsuk-breadcrumb"' in page
+    assert f"</span>{back}</a>" in page

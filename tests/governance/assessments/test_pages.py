@@ -351,3 +351,47 @@ def test_the_status_of_signed_off_assessments(applicant, lead, introduction):
 
     assert html.count("Signed off on") == 2
     assert html.count("nhsuk-tag--green") == 2
+
+
+def test_each_answer_still_needed_links_to_its_question_on_the_form(applicant, lead, introduction):
+    data = equality_form(conclusion="")
+    data.pop(impact_field("age", "evidence"))
+    equality_assessment_save(introduction=introduction, actor=applicant, data=data)
+    form = page("equality_assessment_edit", introduction)
+
+    summary = client_for(lead).get(page("assessment_summary", introduction)).content.decode()
+    sign_off = client_for(lead).get(page("assessment_sign_off", introduction, "equality"))
+
+    for html in (summary, sign_off.content.decode()):
+        assert (
+            f'<a class="nhsuk-link" href="{form}#id_age_evidence">The evidence about age</a>'
+            in (html)
+        )
+        assert f'href="{form}#id_conclusion_0">The conclusion</a>' in html
+    edit = client_for(applicant).get(form).content.decode()
+    assert 'id="id_age_evidence"' in edit
+    assert 'id="id_conclusion_0"' in edit
+
+
+def test_an_action_to_find_out_an_unknown_impact_past_its_date_is_flagged_overdue(
+    applicant, introduction
+):
+    overdue = {
+        impact_field("race", "impact"): "unknown",
+        impact_field("race", "action"): "Audit interpreter use in the first 20 cases",
+        impact_field("race", "action_owner"): "Spinal audit lead",
+        impact_field("race", "action_due_day"): "1",
+        impact_field("race", "action_due_month"): "3",
+        impact_field("race", "action_due_year"): "2026",
+    }
+    response = client_for(applicant).post(
+        page("equality_assessment_edit", introduction), equality_form(**overdue)
+    )
+    assert response.status_code == 302
+
+    summary = client_for(applicant).get(page("assessment_summary", introduction)).content.decode()
+
+    row = summary.split('data-testid="impact-race"')[1].split("</tr>")[0]
+    assert "by 1 March 2026" in row
+    assert 'data-testid="action-overdue">Overdue</strong>' in row
+    assert 'data-testid="action-overdue"' not in summary.split('data-testid="impact-race"')[0]

@@ -470,3 +470,36 @@ def test_a_draft_is_its_applicants_own_until_submitted(
         assert "Not yet ready" not in listed
         assert opened.status_code == 404
     assert submitted.pk
+
+
+def test_failure_rates_may_be_given_as_percentages(client, applicant, make_introduction):
+    introduction = make_introduction(cusum_p0=None, cusum_p1=None)
+    client.force_login(applicant)
+
+    response = client.post(
+        section_url(introduction, "monitoring"),
+        {
+            "first_review_after_cases": "5",
+            "review_interval_months": "6",
+            "cusum_p0": "10%",
+            "cusum_p1": " 22.5 % ",
+            "cusum_h": "4",
+        },
+    )
+
+    introduction.refresh_from_db()
+    assert response.status_code == 302
+    assert (introduction.cusum_p0, introduction.cusum_p1) == (0.1, 0.225)
+
+
+def test_the_monitoring_plan_says_what_the_alarm_threshold_means(client, lead, make_introduction):
+    introduction = make_introduction("submitted", cusum_h=3.5)
+    client.force_login(lead)
+
+    page = html.unescape(
+        client.get(reverse("governance:introduction_detail", args=[introduction.pk])).text
+    )
+
+    row = page.split("Alarm threshold (h)")[1].split("</dd>")[0]
+    assert "3.5" in row
+    assert "the leads are alerted when it reaches this threshold" in row

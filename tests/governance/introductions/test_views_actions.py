@@ -5,6 +5,8 @@ Each goes through the same service as the API; the pages turn its refusals into 
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from django.urls import reverse
 
@@ -316,3 +318,17 @@ def test_a_review_outcome_blocked_by_open_conditions_lists_them(client, lead, ap
     approved.refresh_from_db()
     assert workflow.GUARD_TEXT["conditions-met"] in response.text
     assert approved.status == "approved"
+
+
+def test_a_lead_blocked_from_adopting_is_told_what_adopting_means_and_what_it_needs(
+    client, lead, approved
+):
+    client.force_login(lead)
+
+    response = client.get(detail_url(approved))
+
+    blocked = html.unescape(response.text.split('data-testid="blocked-adopt"')[1].split("</ul>")[0])
+    assert "You cannot adopt this yet" in blocked
+    assert "Adopting moves the procedure into routine practice" in blocked
+    assert "The Adopt button appears here once these are done" in blocked
+    assert workflow.GUARD_TEXT["reviews-complete"] in blocked
