@@ -21,6 +21,8 @@ from config.forms import NHSDateField, NHSFormMixin
 from governance.assessments.models import (
     ACTION_OWNER_LENGTH,
     IMPACT_PARTS,
+    IMPACT_PREFIXES,
+    OTHER_PART,
     Characteristic,
     Conclusion,
     EqualityAssessment,
@@ -67,6 +69,8 @@ class AssessmentForm(NHSFormMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         for radios, option, questions in self.CONDITIONAL:
+            if radios not in self.fields:
+                continue  # a question of another page of the task list
             if cleaned.get(radios) != option:
                 for name in questions:
                     cleaned[name] = None if name.endswith("_due") else ""
@@ -179,17 +183,34 @@ class EqualityAssessmentForm(AssessmentForm, _ImpactQuestions):
         ("conclusion", Conclusion.CONTINUE, ("justification",)),
     )
 
+    def __init__(self, *args: Any, part: str | None = None, **kwargs: Any) -> None:
+        """`part`: one page of the task list (a characteristic's value, or OTHER_PART); the
+        form then holds only that page's questions, and answers() only their answers, which
+        leaves the others as they are (the service keeps answers not given)."""
+        super().__init__(*args, **kwargs)
+        self.part = part
+        if part is None:
+            return
+        if part == OTHER_PART:
+            keep = {name for name in self.fields if not name.startswith(IMPACT_PREFIXES)}
+        else:
+            keep = {impact_field(part, name) for name in IMPACT_PARTS}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+
     def characteristics(self) -> list[CharacteristicFields]:
         return [
             CharacteristicFields(
                 c, label, **{part: self[impact_field(c, part)] for part in IMPACT_PARTS}
             )
             for c, label in Characteristic.choices
+            if impact_field(c, "impact") in self.fields
         ]
 
     def sections(self) -> list[forms.BoundField]:
         """The questions after the characteristics, before the conclusion."""
-        return [self[name] for name in self.SECTIONS]
+        return [self[name] for name in self.SECTIONS if name in self.fields]
 
 
 class SustainabilityAssessmentForm(AssessmentForm):

@@ -85,6 +85,8 @@ class Rating(models.TextChoices):
 
 # The answers recorded for each characteristic: `<characteristic>_<part>` columns.
 IMPACT_PARTS = ("impact", "evidence", "mitigation", "action", "action_owner", "action_due")
+# The start of every answer's name about a characteristic (`age_impact`, `race_evidence`).
+IMPACT_PREFIXES = tuple(f"{c}_" for c in Characteristic.values)
 ACTION_OWNER_LENGTH = 200
 
 
@@ -147,11 +149,39 @@ class Missing:
         return impact_field(parts[1], parts[2]) if parts[0] == "impacts" else self.code
 
     @property
+    def part(self) -> str:
+        """The page of the equality assessment's task list that asks it: a characteristic, or
+        OTHER_PART for the questions after them."""
+        parts = self.code.split(".")
+        return parts[1] if parts[0] == "impacts" else OTHER_PART
+
+    @property
     def anchor(self) -> str:
         """The id of the field's first input on the assessment's form, as the error summary
         links it: a radio group's first option (a date's day box has the field's own id)."""
         first_input = self.code.endswith(".impact") or self.code in _CHOICES
         return f"id_{self.field}{'_0' if first_input else ''}"
+
+
+# The equality assessment's task list: a page for each characteristic, then this one for
+# health inequalities, information, consent, the equality duty and the conclusion.
+OTHER_PART = "other"
+OTHER_PART_TITLE = "Health inequalities, information, consent and conclusion"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One page of the equality assessment's task list and how far it is answered."""
+
+    slug: str
+    title: str
+    status: str  # "not_started", "in_progress" or "completed"
+
+    @property
+    def status_label(self) -> str:
+        return {"not_started": "Not started", "in_progress": "In progress"}.get(
+            self.status, "Completed"
+        )
 
 
 # Answers given by choosing an option (radios) rather than typing.
@@ -401,6 +431,22 @@ class EqualityAssessment(ImpactFields, Assessment):
     def concludes_stop(self) -> bool:
         return self.conclusion == Conclusion.STOP
 
+    def parts(self) -> list[Part]:
+        """The task list's pages in order, each with its status (from missing())."""
+        missing = {item.part for item in self.missing()}
+        parts = []
+        for c, label in Characteristic.choices:
+            started = any(
+                getattr(self, impact_field(c, part)) not in (None, "") for part in IMPACT_PARTS
+            )
+            parts.append(Part(c, label, _part_status(started, c in missing)))
+        other = [name for name in self.ANSWER_FIELDS if not name.startswith(IMPACT_PREFIXES)]
+        started = any(getattr(self, name) not in (None, "") for name in other)
+        parts.append(
+            Part(OTHER_PART, OTHER_PART_TITLE, _part_status(started, OTHER_PART in missing))
+        )
+        return parts
+
     def missing(self) -> list[Missing]:
         missing = []
         for answers in self.impacts():
@@ -429,6 +475,12 @@ class EqualityAssessment(ImpactFields, Assessment):
         elif conclusion_errors(self.conclusion, self.justification):
             missing.append(Missing("justification", "The justification for continuing"))
         return missing
+
+
+def _part_status(started: bool, missing: bool) -> str:
+    if not missing:
+        return "completed"
+    return "in_progress" if started else "not_started"
 
 
 class SustainabilityAssessment(Assessment):

@@ -16,6 +16,11 @@ urlpatterns = [
         name="equality_assessment_edit",
     ),
     path(
+        "introductions/<int:pk>/assessments/equality/parts/<slug:part>/",
+        views.equality_assessment_part,
+        name="equality_assessment_part",
+    ),
+    path(
         "introductions/<int:pk>/assessments/sustainability/",
         views.sustainability_assessment_edit,
         name="sustainability_assessment_edit",

@@ -25,7 +25,10 @@ from governance.assessments import services
 from governance.assessments.forms import EqualityAssessmentForm, SustainabilityAssessmentForm
 from governance.assessments.models import (
     ASSESSMENT_MODELS,
+    OTHER_PART,
+    OTHER_PART_TITLE,
     Assessment,
+    Characteristic,
     Kind,
     assessment_of,
 )
@@ -36,6 +39,9 @@ from governance.introductions.models import Introduction
 from governance.permissions import may, require
 
 FORMS = {Kind.EQUALITY: EqualityAssessmentForm, Kind.SUSTAINABILITY: SustainabilityAssessmentForm}
+# The pages of the equality assessment's task list, in order, and their titles.
+PART_TITLES = {**dict(Characteristic.choices), OTHER_PART: OTHER_PART_TITLE}
+PART_SLUGS = list(PART_TITLES)
 SAVE = {
     Kind.EQUALITY: services.equality_assessment_save,
     Kind.SUSTAINABILITY: services.sustainability_assessment_save,
@@ -85,17 +91,36 @@ def summary_url(introduction: Introduction, kind: str = "") -> str:
     return f"{url}#{kind}" if kind else url
 
 
-def _edit(request: HttpRequest, pk: int, kind: Kind) -> HttpResponse:
+def _fillable(request: HttpRequest, pk: int, kind: Kind) -> tuple[Introduction, str | None]:
+    """The introduction, if the user may fill in its assessments (403 otherwise), and why they
+    cannot be filled in now (a decided introduction), or None."""
     introduction = _introduction(request, pk)
     require(fill_refusal, request.user, introduction)
-    conflict = open_conflict(introduction, "filled in")
+    return introduction, open_conflict(introduction, "filled in")
+
+
+def _part_url(introduction: Introduction, part: str) -> str:
+    return reverse("governance:equality_assessment_part", args=[introduction.pk, part])
+
+
+def _after_part(introduction: Introduction, part: str) -> str:
+    """Where "Save and continue" leads: the next page of the task list, then the list."""
+    following = PART_SLUGS[PART_SLUGS.index(part) + 1 :]
+    if following:
+        return _part_url(introduction, following[0])
+    return reverse("governance:equality_assessment_edit", args=[introduction.pk])
+
+
+def _edit(request: HttpRequest, pk: int, kind: Kind, part: str | None = None) -> HttpResponse:
+    introduction, conflict = _fillable(request, pk, kind)
     if conflict:
         messages.info(request, conflict)
         return HttpResponseRedirect(summary_url(introduction, kind))
     before = assessment_of(introduction, kind)
     form_class = FORMS[kind]
+    parts = {"part": part} if part is not None else {}
     if request.method == "POST":
-        form = form_class(request.POST)
+        form = form_class(request.POST, **parts)
         if form.is_valid():
             try:
                 saved = SAVE[kind](
@@ -108,29 +133,55 @@ def _edit(request: HttpRequest, pk: int, kind: Kind) -> HttpResponse:
                 return HttpResponseRedirect(summary_url(introduction, kind))
             else:
                 voided = before is not None and before.signed_off_at and not saved.signed_off_at
-                text = f"The {kind.label.lower()} has been saved"
+                what = PART_TITLES[part] if part else f"The {kind.label.lower()}"
+                text = f"{what}: saved" if part else f"{what} has been saved"
                 if voided:
                     text += (
                         ". Your changes voided its sign-off: a governance lead must sign it off "
                         "again"
                     )
                 messages.success(request, text)
-                return HttpResponseRedirect(summary_url(introduction, kind))
+                after = _after_part(introduction, part) if part else summary_url(introduction, kind)
+                return HttpResponseRedirect(after)
     else:
-        form = form_class(assessment=before)
+        form = form_class(assessment=before, **parts)
     context = {
         "introduction": introduction,
         "kind": kind,
         "form": form,
         "assessment": _assessment(introduction, kind),
+        "part": part,
+        "part_title": PART_TITLES.get(part, ""),
     }
     return render(request, TEMPLATES[kind], context)
 
 
-@require_http_methods(["GET", "POST"])
+@require_GET
 @refuses
 def equality_assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _edit(request, pk, Kind.EQUALITY)
+    """The equality assessment as a task list: a page for each protected characteristic, then
+    one for the rest, each with how far it is answered."""
+    introduction, conflict = _fillable(request, pk, Kind.EQUALITY)
+    if conflict:
+        messages.info(request, conflict)
+        return HttpResponseRedirect(summary_url(introduction, Kind.EQUALITY))
+    assessment = _assessment(introduction, Kind.EQUALITY)
+    context = {
+        "introduction": introduction,
+        "kind": Kind.EQUALITY,
+        "assessment": assessment,
+        "parts": assessment.parts(),
+    }
+    return render(request, "governance/assessments/equality_task_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@refuses
+def equality_assessment_part(request: HttpRequest, pk: int, part: str) -> HttpResponse:
+    """One page of the equality assessment's task list."""
+    if part not in PART_TITLES:
+        raise Http404("No such part of the equality impact assessment.")
+    return _edit(request, pk, Kind.EQUALITY, part)
 
 
 @require_http_methods(["GET", "POST"])

@@ -78,43 +78,58 @@ def test_a_clinician_completes_the_assessments_and_a_lead_signs_them_off_and_app
     page.get_by_role("link", name="Equality impact assessment").click()
     expect(page.get_by_role("heading", name="Equality impact assessment", level=1)).to_be_visible()
     assert_accessible(page, axe_violations)
-    screenshot(page, "equality-form")
+    screenshot(page, "equality-task-list")
 
-    for characteristic in Characteristic.labels:
-        group = page.get_by_role("group", name=characteristic, exact=True)
-        group.get_by_label("Neutral", exact=True).check()
+    # A page for each characteristic, from the first, with "Save and continue" to the next.
+    page.get_by_role("link", name="Age", exact=True).click()
+    for value, label in Characteristic.choices:
+        expect(page.get_by_role("heading", name=label, level=1)).to_be_visible()
+        wait_for_scripts(page)
+        group = page.locator(f"#characteristic-{value}")
         group.get_by_label("Evidence", exact=True).fill(
-            f"Referral audit: no difference by {characteristic}."
+            f"Referral audit: no difference by {label}."
         )
-    pregnancy = page.get_by_role("group", name="Pregnancy and maternity", exact=True)
-    mitigation = pregnancy.get_by_label("How will the negative impact be mitigated?")
-    expect(mitigation).to_be_hidden()
-    pregnancy.get_by_label("Negative", exact=True).check()
-    expect(mitigation).to_be_visible()  # NHS.UK radios: the negative impact reveals it
+        if value != "pregnancy_maternity":
+            group.get_by_label("Neutral", exact=True).check()
+            page.get_by_role("button", name="Save and continue").click()
+            continue
+        mitigation = group.get_by_label("How will the negative impact be mitigated?")
+        expect(mitigation).to_be_hidden()
+        group.get_by_label("Negative", exact=True).check()
+        expect(mitigation).to_be_visible()  # NHS.UK radios: the negative impact reveals it
+        assert_accessible(page, axe_violations)
+        screenshot(page, "equality-characteristic")
+        page.get_by_role("button", name="Save and continue").click()
+
+        # Saved without the mitigation: the page asks for it, linked from the error summary.
+        summary = page.locator(".nhsuk-error-summary")
+        expect(summary).to_be_visible()
+        expect(summary).to_contain_text(
+            "Pregnancy and maternity: enter how the negative impact will be mitigated"
+        )
+        assert_accessible(page, axe_violations)
+        screenshot(page, "equality-form-error")
+        wait_for_scripts(page)  # the NHS.UK error summary moves focus to the field it links to
+        summary.get_by_role("link").first.click()
+        mitigation = page.get_by_label("How will the negative impact be mitigated?").locator(
+            "visible=true"
+        )
+        expect(mitigation).to_be_focused()
+        mitigation.fill("Pregnancy test before fluoroscopy; the procedure is deferred if positive.")
+        page.get_by_role("button", name="Save and continue").click()
+
+    expect(page.get_by_role("heading", name="Health inequalities", level=1)).to_be_visible()
     page.get_by_label("Health inequalities").fill("Uptake monitored by deprivation quintile.")
     page.get_by_label("Accessible information").fill("Easy read leaflet; interpreters booked.")
     page.get_by_label("Public Sector Equality Duty").fill("Equal access; uptake monitored.")
     page.get_by_label("No major change needed").check()
-    page.get_by_role("button", name="Save assessment").click()
-
-    # Saved without the mitigation: the form asks for it, linked from the error summary.
-    summary = page.locator(".nhsuk-error-summary")
-    expect(summary).to_be_visible()
-    expect(summary).to_contain_text(
-        "Pregnancy and maternity: enter how the negative impact will be mitigated"
-    )
     assert_accessible(page, axe_violations)
-    screenshot(page, "equality-form-error")
-    wait_for_scripts(page)  # the NHS.UK error summary moves focus to the field it links to
-    summary.get_by_role("link").first.click()
-    mitigation = page.get_by_label("How will the negative impact be mitigated?").locator(
-        "visible=true"
-    )
-    expect(mitigation).to_be_focused()
-    mitigation.fill("Pregnancy test before fluoroscopy; the procedure is deferred if positive.")
-    page.get_by_role("button", name="Save assessment").click()
+    page.get_by_role("button", name="Save and continue").click()
 
-    expect(page.locator("main")).to_contain_text("The equality impact assessment has been saved")
+    # Back on the task list, every part completed.
+    expect(page.get_by_test_id("equality-parts")).to_be_visible()
+    expect(page.locator("main").get_by_text("Completed", exact=True)).to_have_count(10)
+    page.get_by_role("link", name="Read the whole assessment (printable)").click()
     expect(page.get_by_test_id("equality-state")).to_contain_text("Waiting for sign-off")
     assert_accessible(page, axe_violations)
     screenshot(page, "summary-completed")

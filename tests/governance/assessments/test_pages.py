@@ -43,6 +43,21 @@ def sustainability_form(**fields) -> dict:
     return data | {"supplier_carbon_plan": "yes", "rating": "neutral"} | fields
 
 
+def part_page(introduction, part: str) -> str:
+    return reverse("governance:equality_assessment_part", args=[introduction.pk, part])
+
+
+PARTS = [*Characteristic.values, "other"]
+
+
+def save_equality(client, introduction, data: dict):
+    """Every page of the equality assessment's task list saved with `data` (each page takes
+    its own questions from it); the last page's answer."""
+    for part in PARTS:
+        response = client.post(part_page(introduction, part), data)
+    return response
+
+
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
@@ -71,20 +86,50 @@ def fill_both(introduction, actor) -> None:
 # --- the forms --------------------------------------------------------------------------
 
 
-def test_the_equality_form_asks_about_each_characteristic_in_its_own_fieldset(
+def test_the_equality_assessment_is_a_task_list_of_the_nine_characteristics_and_the_rest(
     applicant, introduction
 ):
     response = client_for(applicant).get(page("equality_assessment_edit", introduction))
 
     assert response.status_code == 200
     html = response.content.decode()
-    for label in Characteristic.labels:
-        assert f'<h3 class="nhsuk-fieldset__heading">{label}</h3>' in html
+    for part, label in [*Characteristic.choices, ("other", "Health inequalities")]:
+        item = html.split(f'data-testid="part-{part}"')[1].split("</li>")[0]
+        assert f'href="{part_page(introduction, part)}"' in item
+        assert label in item
+        assert "Not started" in item
+
+
+def test_each_characteristic_is_asked_on_its_own_page(applicant, introduction):
+    response = client_for(applicant).get(part_page(introduction, "age"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<h1 class="nhsuk-fieldset__heading">Age</h1>' in html
+    assert "Disability" not in html.split("<main")[1]
     # Negative reveals the mitigation; unknown reveals the action, its owner and date.
     assert 'data-aria-controls="conditional-id_age_impact_2"' in html
     assert 'id="conditional-id_age_impact_2"' in html
     assert 'data-aria-controls="conditional-id_age_impact_3"' in html
-    assert html.count("nhsuk-radios__conditional--hidden") == 9 * 2 + 1
+    assert html.count("nhsuk-radios__conditional--hidden") == 2
+
+
+def test_saving_a_page_keeps_the_other_answers_and_goes_on_to_the_next(applicant, introduction):
+    client = client_for(applicant)
+    save_equality(client, introduction, equality_form())
+
+    response = client.post(
+        part_page(introduction, "age"),
+        {"age_impact": "positive", "age_evidence": "Older patients avoid a fusion."},
+    )
+
+    assert response.status_code == 302
+    assert response.url == part_page(introduction, "disability")
+    saved = EqualityAssessment.objects.get()
+    assert (saved.age_impact, saved.disability_impact) == ("positive", "neutral")
+    assert saved.psed_aims == equality_form()["psed_aims"]
+    listed = client.get(page("equality_assessment_edit", introduction)).content.decode()
+    assert listed.count(">Completed<") == 10
 
 
 def test_the_applicant_saves_the_equality_form_and_lands_on_the_summary(applicant, introduction):
@@ -99,15 +144,15 @@ def test_the_applicant_saves_the_equality_form_and_lands_on_the_summary(applican
         race_action_due_year="2026",
     )
 
-    response = client_for(applicant).post(page("equality_assessment_edit", introduction), data)
+    response = save_equality(client_for(applicant), introduction, data)
 
     assert response.status_code == 302
-    assert response.url == page("assessment_summary", introduction) + "#equality"
+    assert response.url == page("equality_assessment_edit", introduction)
     saved = EqualityAssessment.objects.get(introduction=introduction)
     assert saved.sex_mitigation == "Same-sex chaperones offered."
     assert str(saved.race_action_due) == "2026-09-30"
     assert saved.is_complete
-    assert saved.history.get().history_user == applicant
+    assert {entry.history_user for entry in saved.history.all()} == {applicant}
 
 
 def test_a_negative_impact_without_a_mitigation_comes_back_with_the_error_linked(
@@ -115,7 +160,7 @@ def test_a_negative_impact_without_a_mitigation_comes_back_with_the_error_linked
 ):
     data = equality_form(disability_impact="negative")
 
-    response = client_for(applicant).post(page("equality_assessment_edit", introduction), data)
+    response = client_for(applicant).post(part_page(introduction, "disability"), data)
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -130,7 +175,7 @@ def test_a_negative_impact_without_a_mitigation_comes_back_with_the_error_linked
 def test_an_answer_left_in_a_hidden_question_is_dropped(applicant, introduction):
     data = equality_form(age_mitigation="Typed, then the impact changed to neutral.")
 
-    client_for(applicant).post(page("equality_assessment_edit", introduction), data)
+    client_for(applicant).post(part_page(introduction, "age"), data)
 
     assert EqualityAssessment.objects.get().age_mitigation == ""
 
@@ -138,7 +183,7 @@ def test_an_answer_left_in_a_hidden_question_is_dropped(applicant, introduction)
 def test_a_half_typed_date_of_a_hidden_question_does_not_block_saving(applicant, introduction):
     data = equality_form(age_action_due_day="31")
 
-    response = client_for(applicant).post(page("equality_assessment_edit", introduction), data)
+    response = client_for(applicant).post(part_page(introduction, "age"), data)
 
     assert response.status_code == 302
 
@@ -176,11 +221,12 @@ def test_editing_a_signed_off_assessment_warns_and_then_says_the_sign_off_is_voi
     assessment_sign_off(introduction=introduction, kind="equality", actor=lead)
     client = client_for(applicant)
 
-    form = client.get(page("equality_assessment_edit", introduction))
-    assert "If you change an answer, the sign-off is voided" in form.content.decode()
+    for url in (page("equality_assessment_edit", introduction), part_page(introduction, "other")):
+        form = client.get(url)
+        assert "If you change an answer, the sign-off is voided" in form.content.decode()
 
     response = client.post(
-        page("equality_assessment_edit", introduction),
+        part_page(introduction, "other"),
         equality_form(psed_aims="Reworded after the committee."),
         follow=True,
     )
@@ -357,20 +403,18 @@ def test_each_answer_still_needed_links_to_its_question_on_the_form(applicant, l
     data = equality_form(conclusion="")
     data.pop(impact_field("age", "evidence"))
     equality_assessment_save(introduction=introduction, actor=applicant, data=data)
-    form = page("equality_assessment_edit", introduction)
+    age, other = part_page(introduction, "age"), part_page(introduction, "other")
 
     summary = client_for(lead).get(page("assessment_summary", introduction)).content.decode()
     sign_off = client_for(lead).get(page("assessment_sign_off", introduction, "equality"))
 
     for html in (summary, sign_off.content.decode()):
-        assert (
-            f'<a class="nhsuk-link" href="{form}#id_age_evidence">The evidence about age</a>'
-            in (html)
+        assert f'<a class="nhsuk-link" href="{age}#id_age_evidence">The evidence about age</a>' in (
+            html
         )
-        assert f'href="{form}#id_conclusion_0">The conclusion</a>' in html
-    edit = client_for(applicant).get(form).content.decode()
-    assert 'id="id_age_evidence"' in edit
-    assert 'id="id_conclusion_0"' in edit
+        assert f'href="{other}#id_conclusion_0">The conclusion</a>' in html
+    assert 'id="id_age_evidence"' in client_for(applicant).get(age).content.decode()
+    assert 'id="id_conclusion_0"' in client_for(applicant).get(other).content.decode()
 
 
 def test_an_action_to_find_out_an_unknown_impact_past_its_date_is_flagged_overdue(
@@ -384,9 +428,7 @@ def test_an_action_to_find_out_an_unknown_impact_past_its_date_is_flagged_overdu
         impact_field("race", "action_due_month"): "3",
         impact_field("race", "action_due_year"): "2026",
     }
-    response = client_for(applicant).post(
-        page("equality_assessment_edit", introduction), equality_form(**overdue)
-    )
+    response = save_equality(client_for(applicant), introduction, equality_form(**overdue))
     assert response.status_code == 302
 
     summary = client_for(applicant).get(page("assessment_summary", introduction)).content.decode()
