@@ -17,7 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from coding.models import CodingResult
-from governance.dates import add_months
+from governance.dates import add_months, nhs_date
 from governance.history import tracked_history
 from governance.introductions.models import Introduction
 from governance.organisations.models import Device
@@ -139,7 +139,7 @@ class Case(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Case {self.pk} on {self.performed_on:%d %B %Y}"
+        return f"Case {self.pk} on {nhs_date(self.performed_on)}"
 
     @property
     def failure_flags(self) -> list[str]:

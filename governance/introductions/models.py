@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from governance.dates import nhs_date
 from governance.history import AppendOnly, tracked_history
 from governance.introductions import workflow
 from governance.introductions.workflow import Action, ReviewOutcome, Status
@@ -277,7 +278,7 @@ class Review(models.Model):
     def __str__(self) -> str:
         if self.kind == self.Kind.FIRST_CASES:
             return f"Review after the first {self.due_after_cases} cases"
-        return f"Review due {self.due_on:%d %B %Y}" if self.due_on else "Periodic review"
+        return f"Review due {nhs_date(self.due_on)}" if self.due_on else "Periodic review"
 
     @property
     def is_scheduled(self) -> bool:
