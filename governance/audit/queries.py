@@ -6,9 +6,11 @@ their CSV exports and the audit page. It reads django-simple-history's tables (o
 model, see `track`) and the append-only record of role grants, and never writes: history rows
 are immutable (governance/history.py).
 
-Each entry is one row: when, who, which record, created/changed/deleted (or, for people, the
-role given or taken, the member added or removed), why, and its changes as readable
-before/after pairs. Entries come newest first, in pages walked with a keyset cursor over
+Each entry is one row: when, who, which record (named as people know it: "Case 12 of <the
+introduction's title>"), created/changed/deleted (or, for people, the role given or taken, the
+member added or removed), why, its changes as readable before/after pairs under the fields'
+labels, and the whole record as it stood after the change (`details`, for the page's "full
+record"). Entries come newest first, in pages walked with a keyset cursor over
 (date, table, id), never OFFSET, so a page costs the same number of queries (about a dozen)
 and index lookups at the millionth row as at the first:
 
@@ -26,7 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -43,7 +45,10 @@ from django.utils.text import capfirst
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
 from governance.audit.permissions import read_history_refusal
 from governance.cases.models import Case, Operator, Outcome
+from governance.dates import nhs_date, nhs_datetime
+from governance.events.display import LABELS as EVENT_LABELS
 from governance.events.models import AdverseEvent
+from governance.introductions.forms import MonitoringForm
 from governance.introductions.models import Condition, Introduction, IntroductionDevice, Review
 from governance.organisations.models import Membership, Organisation, RoleGrant
 from governance.permissions import organisation_ids, require
@@ -59,6 +64,37 @@ IGNORED_FIELDS = frozenset({"id", "created_at", "updated_at"})
 RawChange = tuple[models.Field, Any, Any]
 # Readable names of related rows by (model, id), read once per page (`_related_names`).
 Names = dict[tuple[type[models.Model], Any], str]
+
+# Labels where a field's verbose name is a column name, not words a person knows: the
+# monitoring plan as its form asks for it, the adverse event as its page shows it.
+FIELD_LABELS: dict[tuple[str, str], str] = {
+    **{
+        ("introduction", name): str(MonitoringForm.base_fields[name].label)
+        for name in (
+            "first_review_after_cases",
+            "review_interval_months",
+            "cusum_p0",
+            "cusum_p1",
+            "cusum_h",
+        )
+    },
+    **{("adverseevent", name): label for name, label in EVENT_LABELS.items()},
+    ("condition", "text"): "Condition",
+    ("review", "kind"): "Kind of review",
+    ("review", "due_after_cases"): "Due after this many cases",
+    ("reconciliation", "rows_total"): "Rows read",
+    ("reconciliation", "file"): "Uploaded extract",
+    ("finding", "episode_id"): "Episode ID",
+    ("finding", "line"): "Line of the file",
+}
+
+
+def field_label(model_name: str, model_field: models.Field) -> str:
+    """What a field is called on the audit page: its verbose name, capitalised, unless
+    FIELD_LABELS says better."""
+    return FIELD_LABELS.get((model_name, model_field.name)) or capfirst(
+        str(model_field.verbose_name)
+    )
 
 
 @dataclass(frozen=True)
@@ -157,6 +193,7 @@ class Tracked:
             organisation = _name(names, Organisation, getattr(row, self.organisation_field))
             verb = "added to" if row.history_type == "+" else "removed from"
             summary = f"{person} {verb} {organisation}"
+        title = titles.get(introduction_id, "")
         return _entry(
             self,
             row,
@@ -164,10 +201,15 @@ class Tracked:
             actor=row.history_user,
             object_id=getattr(row, self.model._meta.pk.attname),
             introduction_id=introduction_id,
-            introduction_title=titles.get(introduction_id, ""),
+            introduction_title=title,
             type=row.history_type,
             action=self.actions.get(row.history_type, ""),
             summary=summary,
+            record=summary or _record_name(self, row, names, title),
+            details=tuple(
+                Detail(field_label(self.name, f), _display(f, getattr(row, f.attname), names))
+                for f in _tracked_fields(self)
+            ),
             reason=row.history_change_reason or "",
             changes=changes,
             names=names,
@@ -210,6 +252,7 @@ class RoleGrants:
 
     def entry(self, row, changes: list[RawChange], names: Names, titles: dict) -> Entry:
         person = _name(names, get_user_model(), row.user_id)
+        verb = "given to" if row.granted else "taken from"
         return _entry(
             self,
             row,
@@ -220,7 +263,8 @@ class RoleGrants:
             introduction_title="",
             type="+" if row.granted else "-",
             action="Role given" if row.granted else "Role taken away",
-            summary=f"{row.role} {'given to' if row.granted else 'taken from'} {person}",
+            summary=f"{row.role} {verb} {person}",
+            record=f"{row.role} role {verb} {person}",
             reason=row.reason,
             changes=changes,
             names=names,
@@ -279,6 +323,72 @@ TRACKED["finding"] = Tracked(
 )
 
 
+# --- records named as people know them ------------------------------------------------------
+
+
+def _related(names: Names, source: Tracked, row, field_name: str) -> str:
+    model_field = source.model._meta.get_field(field_name)
+    return _name(names, model_field.related_model, getattr(row, model_field.attname))
+
+
+def _of(title: str) -> str:
+    return f" of {title}" if title else ""
+
+
+def _in(title: str) -> str:
+    return f" ({title})" if title else ""
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _review_name(row) -> str:
+    if row.kind == Review.Kind.FIRST_CASES:
+        return f"Review after the first {row.due_after_cases} cases"
+    return f"Review due {nhs_date(row.due_on)}" if row.due_on else "Periodic review"
+
+
+# (source, historical row, names, introduction title) -> the record's name on the page.
+RECORD_NAMES: dict[str, Callable[[Tracked, Any, Names, str], str]] = {
+    "introduction": lambda s, row, names, title: title or row.title,
+    "introductiondevice": lambda s, row, names, title: (
+        f"Device {_related(names, s, row, 'device')}{_of(title)}"
+    ),
+    "condition": lambda s, row, names, title: f"Condition “{_short(row.text)}”{_of(title)}",
+    "review": lambda s, row, names, title: f"{_review_name(row)}{_of(title)}",
+    "equalityassessment": lambda s, row, names, title: f"Equality impact assessment{_of(title)}",
+    "sustainabilityassessment": lambda s, row, names, title: (
+        f"Sustainability assessment{_of(title)}"
+    ),
+    "operator": lambda s, row, names, title: (
+        f"Operator {_related(names, s, row, 'user')}{_of(title)}"
+    ),
+    "case": lambda s, row, names, title: f"Case {row.pk}{_of(title)}",
+    "outcome": lambda s, row, names, title: (
+        f"Outcome at {row.get_timepoint_display().lower()}, case {row.case_id}{_of(title)}"
+    ),
+    "adverseevent": lambda s, row, names, title: f"Adverse event {row.pk}{_in(title)}",
+    "membership": lambda s, row, names, title: (
+        f"Membership of {_related(names, s, row, 'user')}"
+        f" in {_related(names, s, row, 'organisation')}"
+    ),
+    "reconciliation": lambda s, row, names, title: f"Reconciliation of {row.file_name}",
+    "finding": lambda s, row, names, title: (
+        f"Finding “{row.get_finding_display().lower()}”, "
+        + (f"episode {row.episode_id}" if row.episode_id else f"case {row.case_id}")
+    ),
+}
+
+
+def _record_name(source: Tracked, row, names: Names, title: str) -> str:
+    name = RECORD_NAMES.get(source.name)
+    if name is None:  # a model tracked later without a name: its type and number
+        return f"{capfirst(source.label)} {getattr(row, source.model._meta.pk.attname)}"
+    return name(source, row, names, title)
+
+
 def record_types() -> list[tuple[str, str]]:
     """(value, label) for the record-type filter."""
     return [(t.name, t.label) for t in TRACKED.values()]
@@ -292,6 +402,14 @@ class Change:
     new: Any
     old_display: str  # readable: names, choice labels, dates
     new_display: str
+
+
+@dataclass(frozen=True)
+class Detail:
+    """One field of a record as it stood after the change: its label and readable value."""
+
+    label: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -311,6 +429,8 @@ class Entry:
     rank: int
     action: str = ""  # what happened, where the type says too little: "Role given"
     summary: str = ""  # for people: "Governance lead given to Alice Smith"
+    record: str = ""  # the record as people know it: "Case 12 of <introduction title>"
+    details: tuple[Detail, ...] = ()  # the whole record after the change (before a deletion)
 
     @property
     def type_label(self) -> str:
@@ -544,15 +664,25 @@ def _entries(fetched: list[tuple[Source, Any]]) -> list[Entry]:
     previous_rows = _previous_rows(fetched)
     raw_changes = []
     related_ids: dict[type[models.Model], set] = {}
+
+    def wanted(model: type[models.Model], *values: Any) -> None:
+        related_ids.setdefault(model, set()).update(v for v in values if v is not None)
+
     for source, row in fetched:
         changes = source.changes(row, previous_rows.get((source.name, source.previous_id(row))))
         raw_changes.append(changes)
         for model_field, old, new in changes:
             if model_field.is_relation:
-                ids = related_ids.setdefault(model_field.related_model, set())
-                ids.update(v for v in (old, new) if v is not None)
+                wanted(model_field.related_model, old, new)
+        if isinstance(source, Tracked):  # the full record names its related rows too
+            for model_field in _tracked_fields(source):
+                if model_field.is_relation:
+                    wanted(model_field.related_model, getattr(row, model_field.attname))
+        if source.introduction_field is not None:
+            wanted(Introduction, getattr(row, source.introduction_field))
+    # One query per related model, however many rows: the introductions' titles among them.
     names = _related_names(related_ids)
-    titles = _introduction_titles(fetched)
+    titles = {pk: name for (model, pk), name in names.items() if model is Introduction}
     return [
         source.entry(row, changes, names, titles)
         for (source, row), changes in zip(fetched, raw_changes, strict=True)
@@ -570,7 +700,7 @@ def _entry(
         changes=[
             Change(
                 field=f.name,
-                label=capfirst(str(f.verbose_name)),
+                label=field_label(source.name, f),
                 old=_raw(old),
                 new=_raw(new),
                 old_display=_display(f, old, names),
@@ -601,25 +731,20 @@ def _tracked_fields(tracked: Tracked) -> list[models.Field]:
     return [f for f in tracked.history_model.tracked_fields if f.name not in IGNORED_FIELDS]
 
 
+# What a related row's name (its __str__) reads beyond its own columns, joined in its query so
+# that naming a page of rows stays one query per related model.
+NAME_JOINS: dict[str, tuple[str, ...]] = {"coding.codingresult": ("ruleset",)}
+
+
 def _related_names(related_ids: dict[type[models.Model], set]) -> Names:
     """Readable names of related rows, one query per related model."""
     User = get_user_model()
     names = {}
     for model, ids in related_ids.items():
-        for obj in model._default_manager.filter(pk__in=ids):
+        joins = NAME_JOINS.get(model._meta.label_lower, ())
+        for obj in model._default_manager.filter(pk__in=ids).select_related(*joins):
             names[(model, obj.pk)] = _user_display(obj) if model is User else str(obj)
     return names
-
-
-def _introduction_titles(fetched: list[tuple[Source, Any]]) -> dict[int, str]:
-    ids = {
-        getattr(row, source.introduction_field)
-        for source, row in fetched
-        if source.introduction_field is not None
-    }
-    if not ids:
-        return {}
-    return dict(Introduction.objects.filter(pk__in=ids).values_list("pk", "title"))
 
 
 def _name(names: Names, model: type[models.Model], pk: Any) -> str:
@@ -634,14 +759,14 @@ def _display(model_field: models.Field, value: Any, names: Names) -> str:
         return name if name is not None else f"#{value} (deleted)"
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(model_field, models.FileField):  # where it is stored says nothing to people
+        return "Kept until it is read"
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime):
-        if timezone.is_aware(value):
-            value = timezone.localtime(value)
-        return value.strftime("%d %b %Y %H:%M")
+        return nhs_datetime(value)
     if isinstance(value, date):
-        return value.strftime("%d %b %Y")
+        return nhs_date(value)
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

@@ -77,14 +77,14 @@ def test_a_lead_sees_each_change_as_a_readable_before_and_after(client, lead, st
     newest, _submitted, edited, created, *joined = entries
     assert all("Member added</strong>: Joined the only organisation" in row for row in joined)
     assert "Changed</strong>: Start review" in newest
-    assert "<dt>Status</dt>" in newest
+    assert '<span class="app-history__label">Status:</span>' in newest
     assert '<del class="app-changes__old">Submitted</del>' in newest
     assert '<ins class="app-changes__new">Under review</ins>' in newest
     assert "Wrong department" in edited
     assert '<del class="app-changes__old">Orthopaedics</del>' in edited
     assert '<ins class="app-changes__new">Spinal surgery</ins>' in edited
     assert "Created</strong>: Application started" in created
-    assert "<dt>Title</dt>" in created
+    assert '<dt class="nhsuk-summary-list__key">Title</dt>' in created
 
 
 def test_an_administrator_reads_the_audit_history(client, admin_user, story):

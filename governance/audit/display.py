@@ -1,0 +1,31 @@
+"""How audit entries read on the pages: where each record can be opened.
+
+Pure functions of an entry already loaded: nothing here runs a query (STYLE.md, "Templates").
+The template tags (templatetags/audit_tags.py) use them.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from governance.audit.queries import Entry
+
+# Records with a page of their own, by model name: the URL name and the entry's id that opens it.
+RECORD_PAGES: dict[str, str] = {
+    "introduction": "governance:introduction_detail",
+    "case": "governance:case_detail",
+    "adverseevent": "governance:event_detail",
+    "reconciliation": "governance:reconciliation_detail",
+}
+
+
+def record_url(entry: Entry) -> str | None:
+    """The page of the entry's record, else of its introduction; None for a deleted record
+    and for people's roles and memberships."""
+    if entry.type == "-" and entry.model in RECORD_PAGES:
+        return None
+    if entry.model in RECORD_PAGES:
+        return reverse(RECORD_PAGES[entry.model], args=[entry.object_id])
+    if entry.introduction_id is not None:
+        return reverse("governance:introduction_detail", args=[entry.introduction_id])
+    return None
