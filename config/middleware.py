@@ -13,4 +13,8 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
     def process_view(self, request, view_func, view_args, view_kwargs):
         if request.path_info.startswith("/api/"):
             return None
+        # Before Django's check reads the user: an open page (the service status) must answer
+        # when the session, kept in the database, cannot be read.
+        if not getattr(view_func, "login_required", True):
+            return None
         return super().process_view(request, view_func, view_args, view_kwargs)

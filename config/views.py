@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config import status
 from config.forms import PasswordChangeForm, SignInForm
-from config.tasks import HEARTBEAT_KEY
 from governance import roles
 
 
@@ -26,11 +27,27 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:  # any database failure is an unhealthy node
         return JsonResponse({"status": "unavailable", "database": str(exc)}, status=503)
     body = {"status": "ok", "database": "ok"}
-    try:
-        body["worker_heartbeat"] = cache.get(HEARTBEAT_KEY)
-    except Exception:  # the cache is not what this endpoint answers for
-        body["worker_heartbeat"] = None
+    stamp = status.heartbeat_stamp()
+    body["worker_heartbeat"] = None if stamp is status.UNKNOWN else stamp
     return JsonResponse(body)
+
+
+@login_not_required  # checked below, once the database has answered
+@never_cache
+@require_GET
+def service_status(request: HttpRequest) -> HttpResponse:
+    """The service's health in words, for people (/healthz is the JSON for machines).
+
+    For signed-in users, like every page (SPEC.md, section 2). When the database does not
+    answer, nobody can sign in and the session cannot be read: then the page says so to
+    whoever asks, and shows nothing else (what /healthz already tells anyone)."""
+    if not status.database_answers():
+        request.user = AnonymousUser()  # the session is in the database: do not read it
+        context = {"status": status.service_status(database=False), "messages": []}
+        return render(request, "status.html", context, status=503)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return render(request, "status.html", {"status": status.service_status(database=True)})
 
 
 class SignInView(auth_views.LoginView):
