@@ -140,3 +140,14 @@ def test_healthz_keeps_its_json_for_load_balancers(client, clear_cache):
     body = client.get("/healthz").json()
 
     assert body == {"status": "ok", "database": "ok", "worker_heartbeat": None}
+
+
+def test_healthz_answers_503_without_naming_the_database_when_it_does_not_answer(
+    client, monkeypatch
+):
+    monkeypatch.setattr("config.status.database_answers", lambda: False)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unavailable"}
