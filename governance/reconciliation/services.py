@@ -394,6 +394,7 @@ def finding_explain(*, finding: Finding, note: str, actor) -> Finding:
     finding.explanation = note
     finding.explained_by = actor
     finding.explained_at = timezone.now()
-    audited(finding, actor, f"{'Explanation changed' if again else 'Finding explained'}: {note}")
+    # The note is the why; the history's own type says a finding was explained.
+    audited(finding, actor, f"Explanation changed: {note}" if again else note)
     finding.save()
     return finding

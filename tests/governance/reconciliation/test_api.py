@@ -270,9 +270,7 @@ def test_a_lead_explains_a_finding(api_as, lead, reconcile, extract):
     assert data["explanation"] == "Private patient, logged elsewhere"
     assert data["explained_by"] == "lead"
     finding.refresh_from_db()
-    assert finding.history.latest().history_change_reason == (
-        "Finding explained: Private patient, logged elsewhere"
-    )
+    assert finding.history.latest().history_change_reason == "Private patient, logged elsewhere"
 
 
 @pytest.mark.parametrize("body", [{}, {"note": ""}, {"note": "   "}, {"note": None}])

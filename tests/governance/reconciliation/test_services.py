@@ -297,7 +297,7 @@ def test_a_lead_explains_a_finding_and_the_history_keeps_every_note(reconcile, e
         (
             "~",
             "Private patient, logged elsewhere",
-            "Finding explained: Private patient, logged elsewhere",
+            "Private patient, logged elsewhere",
             "other_lead",
         ),
         (
