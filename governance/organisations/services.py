@@ -6,10 +6,20 @@ records who and why in the history.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
+from coding import engine
+from coding import services as coding
+from coding.errors import CodingError
+from coding.models import RuleSet
 from governance import roles
 from governance.audited import audited
 from governance.organisations.models import (
@@ -233,9 +243,36 @@ def device_update(
     return _update(device, values, actor, reason or "Device changed")
 
 
+def last_administrator_of(user, organisation_ids) -> Organisation | None:
+    """The first of these organisations whose only administrator is `user`, if any: taking
+    their role or their membership away would leave it with nobody to manage its people."""
+    if not roles.is_admin(user):
+        return None
+    others = Membership.objects.filter(
+        organisation_id=OuterRef("pk"), user__groups__name=roles.ADMIN
+    ).exclude(user=user)
+    return (
+        Organisation.objects.filter(pk__in=organisation_ids, members=user)
+        .exclude(Exists(others))
+        .order_by("name")
+        .first()
+    )
+
+
+def last_administrator_message(user, organisation: Organisation) -> str:
+    name = user.get_full_name() or user.username
+    return (
+        f"{name} is the only administrator of {organisation.name}: give another of its members "
+        "the Administrator role first."
+    )
+
+
 @transaction.atomic
 def organisation_remove_member(*, membership: Membership, actor=None, reason: str = "") -> None:
-    """Take away `membership.user`'s access to the organisation's data."""
+    """Take away `membership.user`'s access to the organisation's data; never the last
+    administrator's (ValidationError on `organisation`)."""
+    if last := last_administrator_of(membership.user, [membership.organisation_id]):
+        raise ValidationError({"organisation": [last_administrator_message(membership.user, last)]})
     audited(membership, actor, reason or "Removed from the organisation")
     membership.delete()
     forget_organisations(membership.user)
@@ -260,12 +297,190 @@ def role_grant(*, user, role: str, actor=None, reason: str = "") -> RoleGrant | 
 
 @transaction.atomic
 def role_revoke(*, user, role: str, actor=None, reason: str = "") -> RoleGrant | None:
-    """Take the role from `user`, on record. Idempotent: None when they did not have it."""
+    """Take the role from `user`, on record. Idempotent: None when they did not have it. The
+    last administrator of an organisation keeps the role (ValidationError on `role`)."""
     group = Group.objects.filter(name=role).first()
     if group is None or not user.groups.filter(pk=group.pk).exists():
         return None
+    if role == roles.ADMIN and (
+        last := last_administrator_of(user, user.memberships.values("organisation_id"))
+    ):
+        raise ValidationError({"role": [last_administrator_message(user, last)]})
     user.groups.remove(group)
     roles.forget_roles(user)
     return RoleGrant.objects.create(
         user=user, role=role, granted=False, by=actor, reason=reason or "Role taken away"
     )
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    password: str,
+    organisation: Organisation,
+    role: str,
+    actor=None,
+    reason: str = "",
+):
+    """A new account, able to sign in with `password` (checked by the password validators),
+    a member of `organisation` with `role`, both on record with `reason`. Never staff or
+    superuser: those are given only by a superuser in the Django admin."""
+    User = get_user_model()
+    user = User(
+        username=(username or "").strip(),
+        first_name=_normalised(first_name),
+        last_name=_normalised(last_name),
+        email=_normalised(email).lower(),
+        is_staff=False,
+        is_superuser=False,
+    )
+    errors: dict[str, list[str]] = {}
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if user.username and User.objects.filter(username__iexact=user.username).exists():
+        errors["username"] = [f"There is already a user named {user.username}."]
+    if role not in roles.ORDER:
+        errors["role"] = [f"Unknown role {role!r}: use one of {', '.join(roles.ORDER)}."]
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        errors["password"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    user.set_password(password)
+    user.save()
+    reason = reason or "New user"
+    organisation_add_member(organisation=organisation, user=user, actor=actor, reason=reason)
+    role_grant(user=user, role=role, actor=actor, reason=reason)
+    return user
+
+
+# --- importing a NICE guidance page ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuidanceImport:
+    """What importing a guidance page did, in words for the command line and the page."""
+
+    guidance: Guidance
+    ruleset: RuleSet
+    ruleset_change: str  # "created at version 1", "changed: now version 2", "unchanged at ..."
+    rules: str  # the derived rules in words
+    codes_added: int
+
+
+def guidance_page_read(data: bytes, source: str) -> engine.GuidancePage:
+    """The guidance page in `data` (UTF-8, or Windows-1252 as a browser on Windows saves it);
+    ValidationError on `file` naming `source` when it is no guidance page."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    try:
+        return engine.parse_guidance(text)
+    except engine.GuidanceFormatError as error:
+        raise ValidationError({"file": [f"{source}: {error}."]}) from error
+
+
+def guidance_import(
+    *,
+    page: engine.GuidancePage,
+    reference: str,
+    source: str,
+    title: str = "",
+    url: str = "",
+    actor=None,
+) -> GuidanceImport:
+    """Create or update the guidance `reference` from its NICE page (`import_guidance` and
+    the administration pages both call this): its title and the guidance it replaces, the
+    codes the page cites into the catalogue, and the rule set derived from its coding
+    recommendations (a new version when it changed). `source` names the file in the reason
+    and in errors. ValidationError on `reference`, `title` (the page gives none and none was
+    given) or `file` (no rule set can be derived); nothing is written then."""
+    reference = normalise_reference(reference, "reference")
+    title = _normalised(title) or (page.title or "")
+    if not title:
+        raise ValidationError(
+            {"title": [f'{source}: the page gives no title ("... full guidance ... on <title>.").']}
+        )
+    current = coding.catalogue_current()
+    # The codes the page titles count as catalogue entries for deriving its maps.
+    catalogue = engine.Catalogue(
+        {**dict(page.code_titles), **dict(current.titles)}, full=current.full
+    )
+    try:
+        derived = engine.derive_ruleset(page, name=reference, catalogue=catalogue)
+    except (engine.GuidanceFormatError, engine.RuleSetError) as error:
+        raise ValidationError({"file": [f"{source}: {error}."]}) from error
+
+    reason = f"Imported from the {reference} guidance page ({PurePath(source).name})"
+    try:
+        with transaction.atomic():
+            added = coding.catalogue_add_cited(
+                rows=page.catalogue_rows(reference), actor=actor, reason=reason
+            )
+            before = RuleSet.objects.filter(name__iexact=reference).first()
+            ruleset, created = coding.ruleset_upsert(
+                name=reference,
+                definition=_merged(derived, before.definition if before else None),
+                actor=actor,
+                reason=reason,
+            )
+            guidance = guidance_upsert(
+                reference=reference,
+                title=title,
+                supersedes=page.supersedes or "",
+                url=url,
+                ruleset=ruleset,
+                actor=actor,
+                reason=reason,
+            )
+    except CodingError as error:
+        raise ValidationError({"file": [error.message]}) from error
+    if created:
+        change = "created at version 1"
+    elif before is not None and before.version != ruleset.version:
+        change = f"changed: now version {ruleset.version}"
+    else:
+        change = f"unchanged at version {ruleset.version}"
+    return GuidanceImport(guidance, ruleset, change, _describe(derived), added)
+
+
+def _merged(derived: engine.RuleSet, stored: dict[str, Any] | None) -> dict[str, Any]:
+    """The derived rule set, keeping what administrators own and the page does not say: the
+    spinal operation categories, the excluded site categories, and map entries the page and
+    catalogue do not name."""
+    definition = derived.to_dict()
+    if not stored:
+        return definition
+    for key in ("spinal_categories", "site_excluded_categories"):
+        if key in stored:
+            definition[key] = stored[key]
+    for key in ("levels_map", "approach_map"):
+        definition[key] = {**stored.get(key, {}), **definition[key]}
+    return definition
+
+
+def _describe(ruleset: engine.RuleSet) -> str:
+    parts = [f"procedure codes {', '.join(ruleset.procedure_codes)}"]
+    if ruleset.levels_map:
+        parts.append(
+            "levels " + ", ".join(f"{n}: {code}" for n, code in ruleset.levels_map.items())
+        )
+    if ruleset.approach_map:
+        parts.append(
+            "image control "
+            + ", ".join(f"{method}: {code}" for method, code in ruleset.approach_map.items())
+        )
+    parts.append(f"site codes from Chapter {ruleset.site_chapter}" if ruleset.site_chapter
+                 else "no site code asked for")  # fmt: skip
+    return "; ".join(parts)

@@ -1,6 +1,7 @@
 """`manage.py import_guidance PATH --reference IPG366`: read a NICE interventional procedures
 guidance page saved as text, create or update the guidance (title, the guidance it replaces)
-and derive its coding rule set from the page's coding recommendations."""
+and derive its coding rule set from the page's coding recommendations. The administration
+pages import through the same service (organisations.services.guidance_import)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from coding import engine, services
-from coding.errors import CodingError
 from coding.management.commands._actor import actor
-from governance.organisations import services as governance_services
+from governance.organisations import services
 from governance.organisations.models import normalise_reference
 
 
@@ -42,104 +40,36 @@ class Command(BaseCommand):
             reference = normalise_reference(reference)
         except ValidationError as error:
             raise usage(f"--reference: {error.message_dict['reference'][0]}") from error
-        page = self.read(Path(path))
-        title = options["title"] or page.title
-        if not title:
-            raise usage(f"{path}: the page gives no title (\"... full guidance ... on <title>.\"); "
-                        "give it with --title.")  # fmt: skip
-
-        # The codes the page titles count as catalogue entries for deriving its maps.
-        current = services.catalogue_current()
-        titles = {**dict(page.code_titles), **dict(current.titles)}
-        catalogue = engine.Catalogue(titles, full=current.full)
         try:
-            derived = engine.derive_ruleset(page, name=reference, catalogue=catalogue)
-        except (engine.GuidanceFormatError, engine.RuleSetError) as error:
-            raise usage(f"{path}: {error}.") from error
-
-        reason = f"Imported from the {reference} guidance page ({Path(path).name})"
-        try:
-            with transaction.atomic():
-                added = services.catalogue_add_cited(
-                    rows=page.catalogue_rows(reference), actor=user, reason=reason
-                )
-                before = services.RuleSet.objects.filter(name__iexact=reference).first()
-                ruleset, created = services.ruleset_upsert(
-                    name=reference,
-                    definition=merged(derived, before.definition if before else None),
-                    actor=user,
-                    reason=reason,
-                )
-                guidance = governance_services.guidance_upsert(
-                    reference=reference,
-                    title=title,
-                    supersedes=page.supersedes or "",
-                    url=options["url"],
-                    ruleset=ruleset,
-                    actor=user,
-                    reason=reason,
-                )
-        except ValidationError as error:
-            messages = "; ".join(
-                f"{field}: {' '.join(errors)}" for field, errors in error.message_dict.items()
-            )
-            raise usage(messages) from error
-        except CodingError as error:
-            raise usage(error.message) from error
-
-        replaces = f" It replaces {guidance.supersedes}." if guidance.supersedes else ""
-        self.stdout.write(f"{guidance.reference}: {guidance.title}.{replaces}")
-        if created:
-            change = "created at version 1"
-        elif before is not None and before.version != ruleset.version:
-            change = f"changed: now version {ruleset.version}"
-        else:
-            change = f"unchanged at version {ruleset.version}"
-        self.stdout.write(f"Rule set {ruleset.name} {change}: {describe(derived)}.")
-        if added:
-            self.stdout.write(f"{added} code{'s' * (added != 1)} added to the catalogue.")
-
-    def read(self, path: Path) -> engine.GuidancePage:
-        try:
-            data = path.read_bytes()
+            data = Path(path).read_bytes()
         except OSError as error:
             raise usage(f"Cannot read {path}: {error.strerror or error}.") from error
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")  # saved from a Windows browser
-        try:
-            return engine.parse_guidance(text)
-        except engine.GuidanceFormatError as error:
-            raise usage(f"{path}: {error}.") from error
+            page = services.guidance_page_read(data, path)
+            done = services.guidance_import(
+                page=page,
+                reference=reference,
+                source=path,
+                title=options["title"] or "",
+                url=options["url"],
+                actor=user,
+            )
+        except ValidationError as error:
+            raise usage(self.message(error)) from error
 
+        guidance = done.guidance
+        replaces = f" It replaces {guidance.supersedes}." if guidance.supersedes else ""
+        self.stdout.write(f"{guidance.reference}: {guidance.title}.{replaces}")
+        self.stdout.write(f"Rule set {done.ruleset.name} {done.ruleset_change}: {done.rules}.")
+        if added := done.codes_added:
+            self.stdout.write(f"{added} code{'s' * (added != 1)} added to the catalogue.")
 
-def merged(derived: engine.RuleSet, stored: dict[str, Any] | None) -> dict[str, Any]:
-    """The derived rule set, keeping what administrators own and the page does not say: the
-    spinal operation categories, the excluded site categories, and map entries the page and
-    catalogue do not name."""
-    definition = derived.to_dict()
-    if not stored:
-        return definition
-    for key in ("spinal_categories", "site_excluded_categories"):
-        if key in stored:
-            definition[key] = stored[key]
-    for key in ("levels_map", "approach_map"):
-        definition[key] = {**stored.get(key, {}), **definition[key]}
-    return definition
-
-
-def describe(ruleset: engine.RuleSet) -> str:
-    parts = [f"procedure codes {', '.join(ruleset.procedure_codes)}"]
-    if ruleset.levels_map:
-        parts.append(
-            "levels " + ", ".join(f"{n}: {code}" for n, code in ruleset.levels_map.items())
+    @staticmethod
+    def message(error: ValidationError) -> str:
+        errors = error.message_dict
+        if "title" in errors:
+            return f"{errors['title'][0]} Give it with --title."
+        return "; ".join(
+            " ".join(messages) if field == "file" else f"{field}: {' '.join(messages)}"
+            for field, messages in errors.items()
         )
-    if ruleset.approach_map:
-        parts.append(
-            "image control "
-            + ", ".join(f"{method}: {code}" for method, code in ruleset.approach_map.items())
-        )
-    parts.append(f"site codes from Chapter {ruleset.site_chapter}" if ruleset.site_chapter
-                 else "no site code asked for")  # fmt: skip
-    return "; ".join(parts)
