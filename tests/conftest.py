@@ -58,8 +58,9 @@ def other_org_lead(other_organisation):
 
 @pytest.fixture
 def admin_user(db):
-    # An administrator: users, guidance, rule sets, audit history; no clinical actions.
-    return _member(UserFactory(username="administrator", roles=[roles.ADMIN], is_staff=True))
+    # An administrator: users, guidance, rule sets, audit history; no clinical actions. Neither
+    # staff nor superuser: the administration pages are theirs, the Django admin is not.
+    return _member(UserFactory(username="administrator", roles=[roles.ADMIN]))
 
 
 @pytest.fixture

@@ -26,8 +26,22 @@ from governance.organisations.models import (
 from governance.organisations.permissions import record_recommendation_refusal
 
 
+class MembershipFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.deleted_forms:
+            membership = form.instance
+            if membership.pk and (
+                last := services.last_administrator_of(
+                    membership.user, [membership.organisation_id]
+                )
+            ):
+                raise ValidationError(services.last_administrator_message(membership.user, last))
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    formset = MembershipFormSet
     extra = 1
     autocomplete_fields = ["user"]
     readonly_fields = ["joined_at"]
@@ -179,6 +193,10 @@ class UserChangeForm(auth_forms.UserChangeForm):
         self.roles_given, self.roles_taken = self._role_changes(data)
         if (self.roles_given or self.roles_taken) and not data.get("reason", "").strip():
             self.add_error("reason", "Give the reason for the change of role.")
+        if roles.ADMIN in self.roles_taken and self.instance.pk:
+            theirs = self.instance.memberships.values("organisation_id")
+            if last := services.last_administrator_of(self.instance, theirs):
+                self.add_error("groups", services.last_administrator_message(self.instance, last))
         return data
 
     def _role_changes(self, data: dict) -> tuple[list[str], list[str]]:

@@ -1,6 +1,6 @@
-"""The Django admin: reference data editable by administrators through the services with
-their own reason, users' roles given and taken on record, introductions read-only and scoped,
-history never reverted."""
+"""The Django admin, for superusers only: reference data editable through the services with
+the superuser's own reason, users' roles given and taken on record, introductions read-only,
+history never reverted; everybody else is sent to its sign-in page."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from governance.models import Device, Guidance, Membership, Organisation, RoleGr
 from tests.factories import (
     DeviceFactory,
     GuidanceFactory,
-    IntroductionFactory,
     UserFactory,
     coding_ruleset,
 )
@@ -22,6 +21,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client, admin_user):
+    # The Django admin is for superusers: this administrator is one too.
+    admin_user.is_superuser = admin_user.is_staff = True
+    admin_user.save()
     client.force_login(admin_user)
     return client
 
@@ -391,24 +393,18 @@ def test_a_user_saved_without_a_change_of_role_needs_no_reason_and_records_no_gr
 # --- what no one changes here ---------------------------------------------------------------
 
 
-def test_introductions_are_read_only_and_scoped_to_the_organisation(
+def test_introductions_are_read_only_even_for_a_superuser(
     admin_client, make_introduction, other_organisation, other_org_lead
 ):
     ours = make_introduction()
-    theirs = IntroductionFactory(organisation=other_organisation, applicant=other_org_lead)
 
     listing = admin_client.get("/admin/governance/introduction/")
     change = admin_client.post(f"/admin/governance/introduction/{ours.pk}/change/", {})
 
     assert listing.status_code == 200
     assert ours.title.encode() in listing.content
-    assert theirs.title.encode() not in listing.content
     assert admin_client.get("/admin/governance/introduction/add/").status_code == 403
     assert change.status_code == 403
-    assert admin_client.get(f"/admin/governance/introduction/{theirs.pk}/change/").status_code in (
-        302,
-        404,
-    )
 
 
 def test_history_cannot_be_reverted_in_the_admin(admin_client):
@@ -426,9 +422,14 @@ def test_history_cannot_be_reverted_in_the_admin(admin_client):
     assert Guidance.objects.get(pk=guidance.pk).title == "Changed"
 
 
-def test_clinicians_have_no_admin(client, applicant):
-    applicant.is_staff = True
-    applicant.save()
-    client.force_login(applicant)
+@pytest.mark.parametrize("persona", ["applicant", "lead", "admin_user"])
+def test_nobody_but_a_superuser_reaches_the_django_admin_even_as_staff(client, request, persona):
+    user = request.getfixturevalue(persona)
+    user.is_staff = True
+    user.save()
+    client.force_login(user)
 
-    assert client.get("/admin/governance/guidance/").status_code == 403
+    for url in ("/admin/", "/admin/governance/guidance/", "/admin/auth/user/"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
