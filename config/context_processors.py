@@ -17,7 +17,7 @@ NAVIGATION: list[tuple[str, str, frozenset[str]]] = [
     ("Audit history", "governance:audit_history", frozenset({roles.LEAD, roles.ADMIN})),
     ("Reconciliation", "governance:reconciliation_list", frozenset({roles.LEAD, roles.ADMIN})),
     ("Rule sets", "coding:ruleset_list", frozenset({roles.ADMIN})),
-    ("Administration", "admin:index", frozenset({roles.ADMIN})),
+    ("Administration", "governance:administration", frozenset({roles.ADMIN})),
 ]
 
 

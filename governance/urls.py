@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("governance.events.urls")),
     path("", include("governance.reconciliation.urls")),
     path("", include("governance.reports.urls")),
+    path("", include("governance.organisations.urls")),
 ]

@@ -328,8 +328,8 @@ def reconciliations(request: HttpRequest) -> HomeSection:
 def administration(request: HttpRequest) -> HomeSection:
     links = [
         ("Audit history", "governance:audit_history", "Every change, who made it, when and why"),
-        ("Users and roles", "admin:auth_user_changelist", "Give people their roles"),
-        ("Guidance", "admin:governance_guidance_changelist", "NICE guidance and recommendations"),
+        ("Users and roles", "governance:user_list", "Give people their roles"),
+        ("Guidance", "governance:guidance_list", "NICE guidance and recommendations"),
         ("Coding rule sets", "coding:ruleset_list", "OPCS-4 coding rules of each guidance"),
     ]
     items = [{"url": reverse(name), "label": label, "hint": hint} for label, name, hint in links]

@@ -134,28 +134,8 @@ def missing_items(introduction: Introduction, codes: list[str], user) -> list[Mi
                 url = reverse("governance:assessment_summary", args=[introduction.pk])
             link = "Revise the equality impact assessment" if can_fill else "Read its conclusion"
             items.append(Missing(code, text, url + ("" if can_fill else "#equality"), link, ""))
-        elif code in ("recommendation", "do-not-use"):
-            url = reverse("admin:governance_guidance_change", args=[introduction.guidance_id])
-            items.append(
-                Missing(
-                    code,
-                    text,
-                    url,
-                    f"Record it on guidance {introduction.guidance.reference}",
-                    "An administrator records NICE's recommendation.",
-                )
-            )
-        elif code == "coding-ruleset":
-            url = reverse("admin:governance_guidance_change", args=[introduction.guidance_id])
-            items.append(
-                Missing(
-                    code,
-                    text,
-                    url,
-                    f"Set the rule set of guidance {introduction.guidance.reference}",
-                    "An administrator sets the coding rule set.",
-                )
-            )
+        elif code in ("recommendation", "do-not-use", "coding-ruleset"):
+            items.append(_missing_guidance(introduction, code, text, user))
         elif code == "conditions-met":
             items.append(Missing(code, text, f"{detail}#conditions", "See the conditions", ""))
         elif code == "reviews-complete":
@@ -163,6 +143,22 @@ def missing_items(introduction: Introduction, codes: list[str], user) -> list[Mi
         else:
             items.append(Missing(code, text, None, "", ""))
     return items
+
+
+def _missing_guidance(introduction: Introduction, code: str, text: str, user) -> Missing:
+    """What the guidance lacks, linked to its administration page for an administrator; in
+    words only for anyone else, who could not open it."""
+    reference = introduction.guidance.reference
+    if code == "coding-ruleset":
+        link, who = f"Import the page of {reference}", "An administrator sets the coding rule set."
+    else:
+        link, who = (
+            f"Record it on guidance {reference}",
+            "An administrator records NICE's recommendation.",
+        )
+    if not may(user, "governance.record_recommendation", introduction.guidance):
+        return Missing(code, text, None, "", who)
+    return Missing(code, text, reverse("governance:guidance_detail", args=[reference]), link, "")
 
 
 def _missing_assessment(introduction: Introduction, code: str, user) -> Missing:

@@ -26,9 +26,9 @@ def test_a_leads_home_page_shows_what_awaits_review(client, lead):
 
 def test_only_administrators_see_the_administration_link(client, admin_user, applicant):
     client.force_login(admin_user)
-    assert 'href="/admin/"' in client.get("/").content.decode()
+    assert 'href="/administration/"' in client.get("/").content.decode()
     client.force_login(applicant)
-    assert 'href="/admin/"' not in client.get("/").content.decode()
+    assert 'href="/administration/"' not in client.get("/").content.decode()
 
 
 def test_a_user_without_a_role_is_told_to_ask_for_one(client, outsider):
