@@ -415,3 +415,13 @@ def test_signing_in_with_the_new_account_works(as_admin, organisation, client):
 
     assert client.login(username="aokafor", password="spinal-theatre-42")
     assert PASSWORD  # the personas' password is another
+
+
+def test_a_superusers_page_says_so_and_offers_no_way_to_change_it(as_admin, lead):
+    lead.is_superuser = True
+    lead.save()
+
+    page = text(as_admin.get(f"/administration/users/{lead.pk}/"))
+
+    assert "Only a superuser changes this, there." in page
+    assert "is_superuser" not in page and "is_staff" not in page
