@@ -240,7 +240,7 @@ def test_only_the_codes_a_fix_added_or_moved_are_marked_in_the_suggestion(
     ("url", "back"),
     [
         ("/coding/check/", "Home"),
-        ("/coding/rulesets/", "Home"),
+        ("/coding/rulesets/", "Administration"),
         ("/coding/rulesets/IPG366/", "Rule sets"),
         ("/coding/catalogue/", "Rule sets"),
     ],
