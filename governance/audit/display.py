@@ -19,10 +19,13 @@ RECORD_PAGES: dict[str, str] = {
 }
 
 
-def record_url(entry: Entry) -> str | None:
-    """The page of the entry's record, else of its introduction; None for a deleted record
-    and for people's roles and memberships."""
+def record_url(entry: Entry, unopenable: frozenset[int] = frozenset()) -> str | None:
+    """The page of the entry's record, else of its introduction; None for a deleted record,
+    for people's roles and memberships, and for what hangs off an introduction in
+    `unopenable` (another person's draft: the history shows it, its page is its applicant's)."""
     if entry.type == "-" and entry.model in RECORD_PAGES:
+        return None
+    if unopenable and entry.introduction_id in unopenable:
         return None
     if entry.model in RECORD_PAGES:
         return reverse(RECORD_PAGES[entry.model], args=[entry.object_id])

@@ -88,6 +88,17 @@ def _page_links(request: HttpRequest, next_cursor: str | None) -> dict[str, str 
     return links
 
 
+def _unopenable(user, page) -> frozenset[int]:
+    """The introductions of the page's entries the viewer may read in the history but not
+    open: other people's drafts (one query)."""
+    ids = {entry.introduction_id for entry in page.entries} if page else set()
+    ids.discard(None)
+    if not ids:
+        return frozenset()
+    openable = Introduction.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)
+    return frozenset(ids - set(openable))
+
+
 @require_GET
 @refuses
 def audit_history(request: HttpRequest) -> HttpResponse:
@@ -120,6 +131,7 @@ def audit_history(request: HttpRequest) -> HttpResponse:
         "cursor_error": cursor_error,
         "export_query": export.urlencode(),
         "filtered": filters is not None and filters != audit.HistoryFilter(),
+        "unopenable": _unopenable(request.user, page),
     }
     template = "governance/audit/_audit_results.html" if is_htmx(request) else None
     return render(request, template or "governance/audit/audit_history.html", context)

@@ -136,7 +136,14 @@ def test_the_record_is_named_by_the_introductions_title(client, lead, introducti
 
     assert cells(changed)["Record"] == "Dynamic stabilisation"
     assert cells(created)["Record"] == "Dynamic stabilisation"
-    assert f'href="{reverse("governance:introduction_detail", args=[introduction.pk])}"' in changed
+    # A draft is its applicant's own: the lead reads its history but is not sent to its page.
+    detail = reverse("governance:introduction_detail", args=[introduction.pk])
+    assert f'href="{detail}"' not in changed
+    services.introduction_transition(
+        introduction=introduction, action="submit", actor=introduction.applicant
+    )
+    submitted, *_ = rows(client.get(URL).text)
+    assert f'href="{detail}"' in submitted
 
 
 def test_cases_and_events_are_named_with_their_introduction(
