@@ -101,26 +101,26 @@ def sign_in(page):
     return _sign_in
 
 
+def axe_run(page) -> list[dict]:
+    """Runs axe-core (WCAG 2.x A and AA rules) on `page`'s current page and returns the
+    violations. Call it once an `expect` has confirmed the page to check; it then waits for
+    that page's scripts, so that axe sees the page as people do."""
+    wait_for_scripts(page)
+    page.add_script_tag(content=AXE.read_text())
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+    )
+    return [
+        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
+        for v in result["violations"]
+    ]
+
+
 @pytest.fixture
 def axe_violations(page):
-    """Runs axe-core (WCAG 2.x A and AA rules) on the current page and returns violations.
-
-    Call it once an `expect` has confirmed the page to check; it then waits for that page's
-    scripts, so that axe sees the page as people do."""
-
-    def _run() -> list[dict]:
-        wait_for_scripts(page)
-        page.add_script_tag(content=AXE.read_text())
-        result = page.evaluate(
-            "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
-            "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
-        )
-        return [
-            {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
-            for v in result["violations"]
-        ]
-
-    return _run
+    """axe_run() on the test's page: `axe_violations()` returns the current page's violations."""
+    return lambda: axe_run(page)
 
 
 def describe(violations: list[dict]) -> str:

@@ -23,12 +23,13 @@ PER_PATH = 3  # the same page under other query strings (filters, cursors): a fe
 LIMIT = 600
 
 
-def walk(client) -> tuple[dict[str, int], dict[str, str], list[str]]:
+def walk(client) -> tuple[dict[str, int], dict[str, str], list[str], list[str]]:
     """(status of every URL fetched, the page that first linked each URL, the HTML pages
-    without a way back)."""
+    without a way back, every HTML page)."""
     statuses: dict[str, int] = {}
     linked_from: dict[str, str] = {}
     no_way_back: list[str] = []
+    pages: list[str] = []
     per_path: Counter[str] = Counter()
     queue = deque(["/"])
     while queue and len(statuses) < LIMIT:
@@ -44,6 +45,7 @@ def walk(client) -> tuple[dict[str, int], dict[str, str], list[str]]:
         if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
             continue
         page = response.content.decode()
+        pages.append(url)
         if path != "/" and "nhsuk-breadcrumb" not in page and "nhsuk-back-link" not in page:
             no_way_back.append(url)
         for href in LINK.findall(page):
@@ -53,7 +55,7 @@ def walk(client) -> tuple[dict[str, int], dict[str, str], list[str]]:
             if href not in statuses:
                 linked_from.setdefault(href, url)
                 queue.append(href)
-    return statuses, linked_from, no_way_back
+    return statuses, linked_from, no_way_back, pages
 
 
 @pytest.mark.parametrize("username", ["clinician", "lead", "admin"])
@@ -61,7 +63,7 @@ def test_every_page_a_role_reaches_offers_no_refused_link_and_a_way_back(client,
     call_command("seed_demo", password="walk-the-pages", stdout=None)
     client.force_login(get_user_model().objects.get(username=username))
 
-    statuses, linked_from, no_way_back = walk(client)
+    statuses, linked_from, no_way_back, _ = walk(client)
 
     broken = {url: linked_from.get(url) for url, code in statuses.items() if code >= 400}
     assert broken == {}, "links that answer 403, 404 or 500, with the page that offered them"
