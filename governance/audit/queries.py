@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -42,6 +41,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 
+from governance import downloads
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
 from governance.audit.permissions import read_history_refusal
 from governance.cases.models import Case, Operator, Outcome
@@ -789,41 +789,29 @@ CSV_HEADER = [
 ]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: Any) -> str:
-    # Spreadsheets run a cell starting with these as a formula (CSV injection).
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def csv_lines(entries: Iterable[Entry]) -> Iterator[str]:
     """The header, then one line per changed field (an entry with no field changes: one
     line with an empty field), as CSV text: stream it."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
+    return downloads.csv_lines(CSV_HEADER, _csv_rows(entries))
+
+
+def _csv_rows(entries: Iterable[Entry]) -> Iterator[list[Any]]:
+    cell = downloads.safe_cell
     for entry in entries:
         base = [
             entry.at.isoformat(),
-            _cell(entry.user or ""),
+            cell(entry.user or ""),
             entry.model,
             entry.object_id,
             entry.introduction_id,
-            _cell(entry.introduction_title),
+            cell(entry.introduction_title),
             entry.type,
-            _cell(entry.reason),
+            cell(entry.reason),
         ]
-        changes = entry.changes or [None]
-        for change in changes:
-            if change is None:
-                yield writer.writerow([*base, "", "", ""])
-            else:
-                yield writer.writerow(
-                    [*base, change.field, _cell(change.old_display), _cell(change.new_display)]
-                )
+        if not entry.changes:
+            yield [*base, "", "", ""]
+        for change in entry.changes:
+            yield [*base, change.field, cell(change.old_display), cell(change.new_display)]
 
 
 def export_filename(filters: HistoryFilter, now: datetime | None = None) -> str:

@@ -17,7 +17,6 @@ the number of findings (tests/governance/reconciliation/test_pages_queries.py).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +31,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from coding.views import RULE_LABELS
 from config.forms import add_service_errors
-from governance import roles
+from governance import downloads, roles
+from governance.downloads import safe_cell
 from governance.errors import Concurrency
 from governance.http import is_htmx, redirect_to, refuses
 from governance.organisations.models import Organisation
@@ -394,25 +394,18 @@ def reconciliation_progress(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the CSV -------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _cell(value: str) -> str:
-    # Spreadsheets run a cell starting with these as a formula (CSV injection): the file's own
-    # cells (episode ids, what an unreadable row held) and the notes come from people.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def csv_lines(findings: QuerySet[Finding], *, see_nhs_number: bool) -> Iterator[str]:
-    writer = csv.writer(_Echo(), lineterminator="\n")
-    yield writer.writerow(CSV_COLUMNS)
-    for finding in findings.iterator(chunk_size=2000):
-        cells = list(finding.row())
-        cells[1] = finding.nhs_number if see_nhs_number else finding.nhs_number_masked
-        cells[0], cells[1] = _cell(cells[0]), _cell(cells[1])
-        yield writer.writerow([*cells, _cell(finding.explanation)])
+    """The findings in the command line's columns and the explanation, as CSV text; the
+    file's own cells (episode ids) and the notes come from people, so they are made safe."""
+
+    def rows() -> Iterator[list[str]]:
+        for finding in findings.iterator(chunk_size=2000):
+            cells = list(finding.row())
+            cells[1] = finding.nhs_number if see_nhs_number else finding.nhs_number_masked
+            cells[0], cells[1] = safe_cell(cells[0]), safe_cell(cells[1])
+            yield [*cells, safe_cell(finding.explanation)]
+
+    return downloads.csv_lines(CSV_COLUMNS, rows())
 
 
 @require_GET
