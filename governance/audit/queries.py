@@ -351,6 +351,7 @@ def _review_name(row) -> str:
 
 
 # (source, historical row, names, introduction title) -> the record's name on the page.
+# A historical row's pk is its history id: the record's own id is `row.id`.
 RECORD_NAMES: dict[str, Callable[[Tracked, Any, Names, str], str]] = {
     "introduction": lambda s, row, names, title: title or row.title,
     "introductiondevice": lambda s, row, names, title: (
@@ -365,11 +366,11 @@ RECORD_NAMES: dict[str, Callable[[Tracked, Any, Names, str], str]] = {
     "operator": lambda s, row, names, title: (
         f"Operator {_related(names, s, row, 'user')}{_of(title)}"
     ),
-    "case": lambda s, row, names, title: f"Case {row.pk}{_of(title)}",
+    "case": lambda s, row, names, title: f"Case {row.id}{_of(title)}",
     "outcome": lambda s, row, names, title: (
         f"Outcome at {row.get_timepoint_display().lower()}, case {row.case_id}{_of(title)}"
     ),
-    "adverseevent": lambda s, row, names, title: f"Adverse event {row.pk}{_in(title)}",
+    "adverseevent": lambda s, row, names, title: f"Adverse event {row.id}{_in(title)}",
     "membership": lambda s, row, names, title: (
         f"Membership of {_related(names, s, row, 'user')}"
         f" in {_related(names, s, row, 'organisation')}"

@@ -167,6 +167,25 @@ def test_cases_and_events_are_named_with_their_introduction(
     assert full_record(events[0])["Case"].startswith(f"Case {case.pk} on ")
 
 
+def test_a_changed_case_and_event_are_named_by_their_own_number_not_their_history_rows(
+    client, lead, applicant, live, log_case, record
+):
+    from governance.cases.services import case_update
+    from governance.events.services import adverse_event_update
+
+    case = log_case()
+    event = record(case=case)
+    case_update(case=case, actor=applicant, reason="Lot corrected", device_lot="L-2")
+    adverse_event_update(event=event, actor=applicant, reason="Worded", description="Wound ooze.")
+    client.force_login(lead)
+
+    cases = rows(client.get(URL, {"model": "case"}).text)
+    events = rows(client.get(URL, {"model": "adverseevent"}).text)
+
+    assert {cells(row)["Record"] for row in cases} == {f"Case {case.pk} of {live.title}"}
+    assert {cells(row)["Record"] for row in events} == {f"Adverse event {event.pk} ({live.title})"}
+
+
 def test_every_moment_on_the_page_reads_the_nhs_way(client, lead, introduction):
     client.force_login(lead)
 
