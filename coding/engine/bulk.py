@@ -257,17 +257,6 @@ _Done = tuple[bool, Any, "list[str] | tuple[str, ...]"]  # (valid, payload, rule
 _UNKNOWN_RULES = ("unknown-code",)
 
 
-def _fast_done(
-    codes: list[str], ruleset: RuleSet, plan: ContextPlan, catalogue: Catalogue, jsonl: bool
-) -> _Done | None:
-    """What validate() then _payload() give for a row already coded right (linter._in_order),
-    built straight from the codes; None when the full path must judge the row."""
-    fast = _in_order(codes, ruleset, plan, catalogue._titles)
-    if fast is None:
-        return None
-    return _fast_payload(fast[0], fast[1], jsonl, catalogue.full, _json_tail(ruleset))
-
-
 def _json_tail(ruleset: RuleSet) -> str:
     """The end of every JSON result line of a rule set."""
     return f'"ruleset": {_json_name(ruleset.name)}, "ruleset_version": {ruleset.version}}}\n'
