@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test test-fast lint format bench chromium pango migrate
+.PHONY: install run test test-fast lint format bench chromium pango migrate audit
 
 install: $(VENV)/.installed node_modules/.installed pango
 
@@ -53,6 +53,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+# Known vulnerabilities in the Python and npm packages (pip-audit, npm audit).
+audit: install
+	$(BIN)/python .ci/audit.py
 
 format: install
 	$(BIN)/ruff check --fix .
