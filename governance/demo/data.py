@@ -17,7 +17,7 @@ from governance.errors import PreconditionsUnmet
 from governance.introductions import services as introductions
 from governance.introductions.models import Introduction
 from governance.organisations import services as organisations
-from governance.organisations.models import Device, Organisation
+from governance.organisations.models import Device, Guidance, Organisation
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,81 @@ def seed_governance(users: dict[str, object]) -> dict[str, object]:
         organisations.organisation_add_member(
             organisation=organisation, user=user, actor=admin, reason=DEMO_REASON
         )
+    guidance, device = seed_reference(admin)
+    created = []
+    for spec in (*DEMO_INTRODUCTIONS, DEMO_APPROVAL):
+        if Introduction.objects.filter(organisation=organisation, title=spec.title).exists():
+            continue
+        created.append(
+            seed_introduction(
+                spec=spec, organisation=organisation, guidance=guidance, device=device, users=users
+            )
+        )
+    approved = Introduction.objects.filter(
+        organisation=organisation, title=DEMO_APPROVAL.title, status="approved"
+    ).first()
+    cases = seed_cases(introduction=approved, users=users, device=device) if approved else 0
+    events = seed_events(introduction=approved, users=users) if approved else 0
+    reconciled = seed_reconciliation(introduction=approved, users=users) if approved else 0
+    return {
+        "guidance": guidance,
+        "device": device,
+        "introductions": created,
+        "cases": cases,
+        "events": events,
+        "reconciliations": reconciled,
+    }
+
+
+def seed_introduction(
+    *, spec: DemoIntroduction, organisation, guidance, device, users
+) -> Introduction:
+    """One introduction taken through the services as its applicant and the leads would take
+    it: the application, its assessments (`spec.assessments`) and the workflow steps."""
+    introduction = introductions.introduction_create(
+        actor=users[spec.applicant],
+        organisation=organisation.ods_code,
+        guidance=guidance,
+        title=spec.title,
+        department=spec.department,
+        rationale="Chronic low back pain not helped by conservative care, where fusion "
+        "would otherwise be offered.",
+        patient_selection="Adults with degenerative lumbar disease at one or two levels, "
+        "agreed by the spinal multidisciplinary team.",
+        consent_arrangements="Patients receive NICE's information for the public on "
+        "IPG366 and are told of the uncertainty about long-term efficacy; consent is "
+        "taken in two stages.",
+        audit_plan="Every case is logged with its OPCS-4 coding; ODI, pain scores and "
+        "EQ-5D at baseline, 6 weeks, 3, 12 and 24 months; reoperations and device "
+        "failures are audited.",
+        planned_start=None,
+        first_review_after_cases=10,
+        review_interval_months=6,
+        cusum_p0=0.11,  # reoperation about 11% (Pham et al. 2016)
+        cusum_p1=0.22,
+        cusum_h=3.5,
+        devices=[device],
+    )
+    # Assessments are filled while the introduction is undecided, so before its steps;
+    # signed off by `lead`, who never approves the demo approval (`lead2` does).
+    seed_assessments(introduction=introduction, state=spec.assessments, lead=users["lead"])
+    for action, username, reason in spec.steps:
+        try:
+            introduction = introductions.introduction_transition(
+                introduction=introduction,
+                action=action,
+                actor=users[username],
+                reason=reason or DEMO_REASON,
+                conditions=DEMO_CONDITIONS if action == "approve" else (),
+            )
+        except PreconditionsUnmet:
+            break  # approval before the assessments are signed off: stays under review
+    return introduction
+
+
+def seed_reference(admin) -> tuple[Guidance, Device]:
+    """IPG366 (special arrangements) with its coding rule set, and the demo device, added by
+    `admin` (idempotent)."""
     guidance = organisations.guidance_upsert(
         reference="IPG366",
         title=IPG366_TITLE,
@@ -191,60 +266,4 @@ def seed_governance(users: dict[str, object]) -> dict[str, object]:
         actor=admin,
         reason=DEMO_REASON,
     )
-    created = []
-    for spec in (*DEMO_INTRODUCTIONS, DEMO_APPROVAL):
-        if Introduction.objects.filter(organisation=organisation, title=spec.title).exists():
-            continue
-        introduction = introductions.introduction_create(
-            actor=users[spec.applicant],
-            organisation=organisation.ods_code,
-            guidance=guidance,
-            title=spec.title,
-            department=spec.department,
-            rationale="Chronic low back pain not helped by conservative care, where fusion "
-            "would otherwise be offered.",
-            patient_selection="Adults with degenerative lumbar disease at one or two levels, "
-            "agreed by the spinal multidisciplinary team.",
-            consent_arrangements="Patients receive NICE's information for the public on "
-            "IPG366 and are told of the uncertainty about long-term efficacy; consent is "
-            "taken in two stages.",
-            audit_plan="Every case is logged with its OPCS-4 coding; ODI, pain scores and "
-            "EQ-5D at baseline, 6 weeks, 3, 12 and 24 months; reoperations and device "
-            "failures are audited.",
-            planned_start=None,
-            first_review_after_cases=10,
-            review_interval_months=6,
-            cusum_p0=0.11,  # reoperation about 11% (Pham et al. 2016)
-            cusum_p1=0.22,
-            cusum_h=3.5,
-            devices=[device],
-        )
-        # Assessments are filled while the introduction is undecided, so before its steps;
-        # signed off by `lead`, who never approves the demo approval (`lead2` does).
-        seed_assessments(introduction=introduction, state=spec.assessments, lead=users["lead"])
-        for action, username, reason in spec.steps:
-            try:
-                introduction = introductions.introduction_transition(
-                    introduction=introduction,
-                    action=action,
-                    actor=users[username],
-                    reason=reason or DEMO_REASON,
-                    conditions=DEMO_CONDITIONS if action == "approve" else (),
-                )
-            except PreconditionsUnmet:
-                break  # approval before the assessments are signed off: stays under review
-        created.append(introduction)
-    approved = Introduction.objects.filter(
-        organisation=organisation, title=DEMO_APPROVAL.title, status="approved"
-    ).first()
-    cases = seed_cases(introduction=approved, users=users, device=device) if approved else 0
-    events = seed_events(introduction=approved, users=users) if approved else 0
-    reconciled = seed_reconciliation(introduction=approved, users=users) if approved else 0
-    return {
-        "guidance": guidance,
-        "device": device,
-        "introductions": created,
-        "cases": cases,
-        "events": events,
-        "reconciliations": reconciled,
-    }
+    return guidance, device
