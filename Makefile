@@ -65,3 +65,4 @@ format: install
 bench: install
 	$(BIN)/python -m bench.coding_bench
 	$(BIN)/python -m bench.reconciliation_bench
+	$(BIN)/python -m bench.pages_bench
