@@ -2,6 +2,11 @@
 writes them. Keyword-only, atomic, returning the instance; a domain error (governance.errors)
 when the actor may not, Django's ValidationError naming the field for bad input; each write
 records who and why in the history.
+
+People, roles and memberships ask the actor's permission here, not only in the pages
+(`_require_of`): an administrator manages only the people and organisations of their own
+organisations, whoever calls. The system (no actor: commands, the demo, signals) and
+superusers (the Django admin, theirs alone) are not asked.
 """
 
 from __future__ import annotations
@@ -30,7 +35,12 @@ from governance.organisations.models import (
     RoleGrant,
     normalise_reference,
 )
-from governance.organisations.permissions import record_recommendation_refusal
+from governance.organisations.permissions import (
+    change_roles_refusal,
+    manage_membership_refusal,
+    manage_user_refusal,
+    record_recommendation_refusal,
+)
 from governance.permissions import forget_organisations, organisation_ids, require
 
 
@@ -58,6 +68,13 @@ def organisation_for_application(user, ods_code: Organisation | str | None = Non
     raise ValidationError(
         {"organisation": ["You belong to several organisations: give the ODS code of one."]}
     )
+
+
+def _require_of(refusal, actor, obj=None) -> None:
+    """NotPermitted with `refusal`'s words when `actor` may not; the system (None) and
+    superusers are trusted (see the module's docstring)."""
+    if actor is not None and not actor.is_superuser:
+        require(refusal, actor, obj)
 
 
 def _normalised(value: str | None) -> str:
@@ -104,7 +121,14 @@ def _update(instance, values: dict, actor, reason: str):
 def organisation_add_member(
     *, organisation: Organisation, user, actor=None, reason: str = ""
 ) -> Membership:
-    """Give `user` access to the organisation's data (idempotent)."""
+    """Give `user` access to the organisation's data (idempotent). An administrator adds only
+    people they manage, and only to an organisation of theirs."""
+    _require_of(manage_user_refusal, actor, user)
+    _require_of(manage_membership_refusal, actor, organisation)
+    return _add_member(organisation, user, actor, reason)
+
+
+def _add_member(organisation: Organisation, user, actor, reason: str) -> Membership:
     membership = Membership.objects.filter(organisation=organisation, user=user).first()
     if membership is None:
         membership = Membership(organisation=organisation, user=user)
@@ -270,7 +294,9 @@ def last_administrator_message(user, organisation: Organisation) -> str:
 @transaction.atomic
 def organisation_remove_member(*, membership: Membership, actor=None, reason: str = "") -> None:
     """Take away `membership.user`'s access to the organisation's data; never the last
-    administrator's (ValidationError on `organisation`)."""
+    administrator's (ValidationError on `organisation`). An administrator removes members only
+    from an organisation of theirs."""
+    _require_of(manage_membership_refusal, actor, membership.organisation)
     if last := last_administrator_of(membership.user, [membership.organisation_id]):
         raise ValidationError({"organisation": [last_administrator_message(membership.user, last)]})
     audited(membership, actor, reason or "Removed from the organisation")
@@ -281,7 +307,13 @@ def organisation_remove_member(*, membership: Membership, actor=None, reason: st
 @transaction.atomic
 def role_grant(*, user, role: str, actor=None, reason: str = "") -> RoleGrant | None:
     """Give `user` the role (a Django group, governance/roles.py) and record who, when and why.
-    Idempotent: a user who already has the role gets no second record (None)."""
+    Idempotent: a user who already has the role gets no second record (None). An administrator
+    gives roles only to people all of whose organisations are theirs (a role applies in all)."""
+    _require_of(change_roles_refusal, actor, user)
+    return _grant(user, role, actor, reason)
+
+
+def _grant(user, role: str, actor, reason: str) -> RoleGrant | None:
     if role not in roles.ORDER:
         allowed = ", ".join(repr(r) for r in roles.ORDER)
         raise ValidationError({"role": [f"Unknown role {role!r}: use one of {allowed}."]})
@@ -298,7 +330,9 @@ def role_grant(*, user, role: str, actor=None, reason: str = "") -> RoleGrant | 
 @transaction.atomic
 def role_revoke(*, user, role: str, actor=None, reason: str = "") -> RoleGrant | None:
     """Take the role from `user`, on record. Idempotent: None when they did not have it. The
-    last administrator of an organisation keeps the role (ValidationError on `role`)."""
+    last administrator of an organisation keeps the role (ValidationError on `role`). Asks the
+    actor's permission as role_grant does."""
+    _require_of(change_roles_refusal, actor, user)
     group = Group.objects.filter(name=role).first()
     if group is None or not user.groups.filter(pk=group.pk).exists():
         return None
@@ -331,7 +365,9 @@ def user_create(
 ):
     """A new account, able to sign in with `password` (checked by the password validators),
     a member of `organisation` with `role`, both on record with `reason`. Never staff or
-    superuser: those are given only by a superuser in the Django admin."""
+    superuser: those are given only by a superuser in the Django admin. An administrator makes
+    accounts only in an organisation of theirs."""
+    _require_of(manage_membership_refusal, actor, organisation)
     User = get_user_model()
     user = User(
         username=(username or "").strip(),
@@ -359,8 +395,9 @@ def user_create(
     user.set_password(password)
     user.save()
     reason = reason or "New user"
-    organisation_add_member(organisation=organisation, user=user, actor=actor, reason=reason)
-    role_grant(user=user, role=role, actor=actor, reason=reason)
+    # Asked above: the new account is in the actor's organisation, and only there.
+    _add_member(organisation, user, actor, reason)
+    _grant(user, role, actor, reason)
     return user
 
 

@@ -98,6 +98,8 @@ def test_members_added_and_removed_are_entries_of_no_introduction(
     lead, admin_user, other_organisation, organisation
 ):
     newcomer = UserFactory(username="newcomer")  # two organisations: joins neither by itself
+    # An administrator adds only people they already manage: one of their organisations'.
+    other_organisation.members.add(newcomer, admin_user)
     membership = organisations.organisation_add_member(
         organisation=organisation, user=newcomer, actor=admin_user, reason="Joins the team"
     )
@@ -145,11 +147,19 @@ def test_the_personas_joining_the_only_organisation_are_on_record_as_the_systems
 def test_another_organisations_people_are_never_shown(
     lead, applicant, admin_user, other_organisation, other_org_lead
 ):
-    theirs = UserFactory(username="theirs")
-    organisations.organisation_add_member(
-        organisation=other_organisation, user=theirs, actor=other_org_lead, reason="Theirs"
+    their_admin = UserFactory(username="their_admin", roles=[roles.ADMIN])
+    other_organisation.members.add(their_admin)
+    organisations.user_create(
+        username="theirs",
+        first_name="Their",
+        last_name="Clinician",
+        email="theirs@example.nhs.uk",
+        password="spinal-theatre-42",
+        organisation=other_organisation,
+        role=roles.CLINICIAN,
+        actor=their_admin,
+        reason="Theirs",
     )
-    organisations.role_grant(user=theirs, role=roles.CLINICIAN, actor=admin_user, reason="Theirs")
     organisations.role_grant(user=applicant, role=roles.LEAD, actor=admin_user, reason="Ours")
 
     ours = _page(lead, model="rolegrant").entries + _page(lead, model="membership").entries
@@ -167,6 +177,7 @@ def test_another_organisations_people_are_never_shown(
 def test_someone_in_two_organisations_has_their_roles_shown_to_both(
     lead, applicant, admin_user, other_organisation, other_org_lead
 ):
+    other_organisation.members.add(admin_user)  # an administrator of both adds them there
     organisations.organisation_add_member(
         organisation=other_organisation, user=applicant, actor=admin_user, reason="Shared"
     )
