@@ -28,6 +28,7 @@ from coding.serializers import (
     ValidateRequestSerializer,
 )
 from governance.http import HasRole
+from governance.permissions import refusal_of
 
 BAD_REQUEST = OpenApiResponse(
     description="A malformed request: DRF field errors, e.g. "
@@ -37,6 +38,18 @@ BAD_REQUEST = OpenApiResponse(
 
 
 PERMISSIONS = [permissions.IsAuthenticated, HasRole]
+
+
+class ReadsHistory(permissions.BasePermission):
+    """The audit history is for governance leads and administrators (SPEC section 2): the
+    permission governance.read_history (governance/audit/permissions.py, its one home, asked
+    by name: coding imports no governance feature), refused in its words."""
+
+    def has_permission(self, request: Request, view: APIView) -> bool:
+        why = refusal_of("governance.read_history", request.user)
+        if why:
+            self.message = why
+        return why is None
 
 
 class ValidateView(APIView):
@@ -84,10 +97,11 @@ class RuleSetViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         summary="A rule set's versions",
-        description="Newest first: who made each version, when, why, and what changed.",
+        description="Newest first: who made each version, when, why, and what changed. "
+        "Audit history: for governance leads and administrators (403 for others).",
         responses=RuleSetVersionSerializer(many=True),
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], permission_classes=[*PERMISSIONS, ReadsHistory])
     def history(self, request: Request, name: str) -> Response:
         versions = self.get_object().versions()
         return Response(RuleSetVersionSerializer([v.to_dict() for v in versions], many=True).data)

@@ -188,13 +188,13 @@ def test_a_rule_set_is_read_with_its_definition(api_as, applicant, ipg366):
     assert response.json()["version"] == 1
 
 
-def test_a_rule_sets_history_says_who_changed_what_and_why(api_as, applicant, admin_user, ipg366):
+def test_a_rule_sets_history_says_who_changed_what_and_why(api_as, lead, admin_user, ipg366):
     definition = {**ipg366.definition, "approach_map": {"fluoroscopy": "Y53.4"}}
     services.ruleset_update(
         ruleset=ipg366, definition=definition, actor=admin_user, reason="No ultrasound"
     )
 
-    history = api_as(applicant).get("/api/v1/coding/rulesets/IPG366/history/").json()
+    history = api_as(lead).get("/api/v1/coding/rulesets/IPG366/history/").json()
 
     assert [(v["version"], v["reason"]) for v in history] == [
         (2, "No ultrasound"),
