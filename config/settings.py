@@ -225,6 +225,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # JSON only, read by a parser that answers 400 to a body nested too deeply (config/parsers.py).
+    # The views that take a file or a form name their parsers (reconciliation, the token).
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.SafeJSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "New interventional procedures governance API",

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from config import views
 
+handler500 = views.server_error
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -6,10 +6,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config import status
+from config.api import SERVER_ERROR
 from config.forms import PasswordChangeForm, SignInForm
 from governance import roles
 
@@ -65,3 +67,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500 (config/urls.py): under /api/ the JSON that API clients read, `{"detail"}`;
+    elsewhere Django's own handler, the page templates/500.html."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": SERVER_ERROR}, status=500)
+    return defaults.server_error(request)
