@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config.contention import BUSY_MESSAGE, is_lock_contention
 from config.parsers import SafeJSONParser
 
 SERVER_ERROR = "Sorry, there is a problem with the service. Try again later."
@@ -41,6 +42,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = DRFValidationError(detail=detail)
     elif isinstance(exc, PermissionDenied) and not str(exc):
         exc = PermissionDenied("You do not have permission to perform this action.")
+    elif is_lock_contention(exc):
+        # SQLite: another writer held the database longer than the timeout (config/contention.py).
+        exc = Conflict(BUSY_MESSAGE)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, Conflict):
         response.data = {"detail": str(exc.detail), "unmet": exc.unmet}

@@ -65,6 +65,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 _DB_SCHEMES = {"sqlite", "postgres", "postgresql", "pgsql"}
 
+# SQLite, the embedded default, lets one writer in at a time. By default a transaction takes
+# the write lock only at its first write, and a second writer that has already read cannot
+# wait for it: it fails at once with "database is locked" (a 500 for one of two people
+# deciding on one introduction). Taken when the transaction begins (IMMEDIATE), the lock is
+# waited for (`timeout`, seconds), so writers queue and the later one sees the earlier one's
+# result, as with PostgreSQL's row locks (governance/audited.py, `lock`). WAL lets readers
+# go on while a writer works. A wait past the timeout is a 409 (config/contention.py).
+SQLITE_OPTIONS: dict[str, Any] = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+
 
 def env_database(name: str, default: str) -> dict[str, Any]:
     raw = env_str(name, default) or default
@@ -80,6 +93,8 @@ def env_database(name: str, default: str) -> dict[str, Any]:
         raise ImproperlyConfigured(f"{name}={raw!r} could not be read: {exc}") from None
     if not config.get("NAME"):
         raise ImproperlyConfigured(f"{name}={raw!r} names no database.")
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     if config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("CONN_MAX_AGE", 60)
         config["CONN_HEALTH_CHECKS"] = True

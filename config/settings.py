@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.middleware.LoginRequiredMiddleware",
+    # Pages: SQLite's "database is locked" is a 409 that says why (config/contention.py).
+    "config.contention.LockContentionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

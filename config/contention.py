@@ -1,0 +1,42 @@
+"""Two people changing one record at once, on SQLite: a 409 that says so, never a 500.
+
+SQLite lets one writer in at a time. The database settings (config/env.py, `env_database`)
+make each transaction take the write lock when it begins and wait for it, so that concurrent
+writers queue and the later one is checked against the earlier one's result, as PostgreSQL's
+row locks do (governance/audited.py, `lock`). Should a writer wait longer than the timeout,
+SQLite answers "database is locked": the API (config/api.py, `exception_handler`) and the
+pages (`LockContentionMiddleware`) turn it into a 409 with this message. Nothing was written:
+the transaction that met the lock is rolled back whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+BUSY_MESSAGE = "Someone else is changing this record; try again."
+
+
+def is_lock_contention(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (or "database table is locked"): a writer waited too long."""
+    return isinstance(exc, OperationalError) and "is locked" in str(exc)
+
+
+class LockContentionMiddleware:
+    """Pages: a request that met another writer's lock answers 409 with the reason."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_lock_contention(exception):
+            return None
+        if request.path_info.startswith("/api/"):  # a plain Django view under /api/: JSON
+            return JsonResponse({"detail": BUSY_MESSAGE}, status=409)
+        return render(request, "409.html", {"message": BUSY_MESSAGE}, status=409)
