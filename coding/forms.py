@@ -11,6 +11,8 @@ from coding.errors import ContextInvalid
 from coding.models import CodingResult, RuleSet
 from config.forms import NHSFormMixin
 
+CODES_MAX_LENGTH = 500  # 24 codes with separators fit many times over (the pages' limit)
+
 NOT_RECORDED = ("", "Not recorded")
 
 
@@ -44,7 +46,11 @@ class CheckCodingForm(NHSFormMixin, forms.Form):
                 "class": "app-code",
             }
         ),
-        error_messages={"required": "Enter the OPCS-4 codes to check"},
+        max_length=CODES_MAX_LENGTH,
+        error_messages={
+            "required": "Enter the OPCS-4 codes to check",
+            "max_length": f"Enter the codes in {CODES_MAX_LENGTH} characters or fewer",
+        },
     )
     approach = forms.ChoiceField(
         label="Approach",

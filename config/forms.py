@@ -16,6 +16,8 @@ from django.contrib.auth import forms as auth_forms
 from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
 
+from config.limits import check_date, name_the_field_in_limit_errors
+
 _WIDGET_CLASSES = {
     forms.Textarea: "nhsuk-textarea",
     forms.Select: "nhsuk-select",
@@ -32,6 +34,7 @@ class NHSFormMixin:
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        name_the_field_in_limit_errors(self)
         for name, field in self.fields.items():
             widget = field.widget
             if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
@@ -144,6 +147,7 @@ class NHSDateField(forms.MultiValueField):
             result = date(year, month, day)
         except (ValueError, OverflowError):  # a day of 10**20 overflows, it is no crash
             raise ValidationError(f"{label} must be a real date", code="invalid") from None
+        check_date(result, label)  # the year 0001 is a typing error (config/limits.py)
         self.run_validators(result)
         return result
 

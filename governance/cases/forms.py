@@ -14,11 +14,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 
-from coding.forms import NOT_RECORDED, clean_codes
+from coding.forms import CODES_MAX_LENGTH, NOT_RECORDED, clean_codes
 from config.forms import NHSDateField, NHSFormMixin
 from governance.cases.models import EQ5D_MAX, EQ5D_MIN, Approach, ImageGuidance, Timepoint
 
-CODES_MAX_LENGTH = 500  # 24 codes with separators fit many times over
 REASON_MAX_LENGTH = 1000
 EVIDENCE_MAX_LENGTH = 5000
 MAX_LEVELS = 99

@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from coding import services as coding
 from coding.errors import CodingError
+from config.limits import EARLIEST_DATE
 from governance.audited import audited
 from governance.cases import monitoring
 from governance.cases.models import (
@@ -73,7 +74,7 @@ CASE_FIELDS = (
 )
 CONTEXT_FIELDS = ("approach", "image_guidance", "levels")
 ONE_DAY = timedelta(days=1)
-EARLIEST = date(1990, 1, 1)  # before this, a date of procedure is a typing error
+EARLIEST = EARLIEST_DATE  # before this, a date of procedure is a typing error
 # "A mentor attends the first 5 cases", "mentor present for the first ten cases".
 _MENTOR_CONDITION = re.compile(r"\bmentor.*?\bfirst\s+(\d+|[a-z]+)\s+(?:patients|cases)\b", re.I)
 _NUMBERS = {

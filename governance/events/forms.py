@@ -19,12 +19,12 @@ from django import forms
 from django.forms.boundfield import BoundField
 
 from config.forms import NHSDateField, NHSFormMixin
+from config.limits import LARGEST_ID
 from governance.events.models import DEVICE_FIELDS, AdverseEvent, Category, Harm, YellowCard
 from governance.events.services import EVENT_FIELDS
 
 TEXT_MAX_LENGTH = 5000  # a description or the action taken: a long paragraph fits
 REASON_MAX_LENGTH = 1000
-_BIGGEST_ID = 2**63 - 1
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 # What each LFPSE grade of physical harm means, as the radios' hints.
@@ -216,7 +216,7 @@ class EventForm(NHSFormMixin, forms.Form):
         label="Case number (optional)",
         required=False,
         min_value=1,
-        max_value=_BIGGEST_ID,
+        max_value=LARGEST_ID,
         help_text="The number on the case's page, if it happened to the patient of a logged case.",
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "spellcheck": "false", "class": "nhsuk-input--width-10"}

@@ -16,16 +16,27 @@ from typing import Any
 from django import forms
 
 from config.forms import NHSDateField, NHSFormMixin
+from config.limits import (
+    LONG_TEXT,
+    BoundedModelChoiceField,
+    BoundedModelMultipleChoiceField,
+    model_bounds,
+    too_long,
+)
 from governance.introductions import workflow
 from governance.introductions.display import lines
 from governance.introductions.models import Introduction
+from governance.introductions.services import MAX_CONDITION_LENGTH, MAX_CONDITIONS
 from governance.introductions.workflow import Action, ReviewOutcome, Status
 from governance.organisations.models import Device, Guidance
+
+# The conditions box holds one condition a line: as many as the API takes (services.py).
+CONDITIONS_TEXT = MAX_CONDITIONS * (MAX_CONDITION_LENGTH + 2)
 
 # --- the application ---------------------------------------------------------------------
 
 
-class GuidanceChoiceField(forms.ModelChoiceField):
+class GuidanceChoiceField(BoundedModelChoiceField):
     def label_from_instance(self, obj: Guidance) -> str:
         return f"{obj.reference}: {obj.title}"
 
@@ -78,7 +89,7 @@ class ProcedureForm(NHSFormMixin, forms.Form):
 class IntroductionStartForm(ProcedureForm):
     """The first step: what the procedure is. Saving it starts the draft."""
 
-    organisation = forms.ModelChoiceField(
+    organisation = BoundedModelChoiceField(
         queryset=None,
         label="Organisation",
         help_text="You belong to more than one: choose the trust that will introduce it.",
@@ -99,6 +110,8 @@ class IntroductionStartForm(ProcedureForm):
 class CaseForm(NHSFormMixin, forms.Form):
     rationale = forms.CharField(
         label="Why introduce this procedure?",
+        max_length=LONG_TEXT,
+        error_messages={"max_length": too_long("The rationale", LONG_TEXT)},
         required=False,
         widget=_textarea(),
         help_text="The need it meets and the evidence for it, and the alternatives patients "
@@ -106,6 +119,8 @@ class CaseForm(NHSFormMixin, forms.Form):
     )
     patient_selection = forms.CharField(
         label="Which patients will be offered it?",
+        max_length=LONG_TEXT,
+        error_messages={"max_length": too_long("The patient selection", LONG_TEXT)},
         required=False,
         widget=_textarea(),
         help_text="Who is suitable and who is not, and how the decision is made (for example, "
@@ -116,6 +131,8 @@ class CaseForm(NHSFormMixin, forms.Form):
 class ArrangementsForm(NHSFormMixin, forms.Form):
     consent_arrangements = forms.CharField(
         label="Consent and patient information",
+        max_length=LONG_TEXT,
+        error_messages={"max_length": too_long("The consent arrangements", LONG_TEXT)},
         required=False,
         widget=_textarea(),
         help_text="How patients are told about the uncertainty of the procedure's safety and "
@@ -124,6 +141,8 @@ class ArrangementsForm(NHSFormMixin, forms.Form):
     )
     audit_plan = forms.CharField(
         label="Audit plan",
+        max_length=LONG_TEXT,
+        error_messages={"max_length": too_long("The audit plan", LONG_TEXT)},
         required=False,
         widget=_textarea(),
         help_text="What is recorded for each patient and how outcomes are audited. Needed when "
@@ -138,7 +157,7 @@ class ArrangementsForm(NHSFormMixin, forms.Form):
     )
 
 
-class DeviceChoiceField(forms.ModelMultipleChoiceField):
+class DeviceChoiceField(BoundedModelMultipleChoiceField):
     def label_from_instance(self, obj: Device) -> str:
         extra = ", ".join(part for part in (obj.model, obj.catalogue_number) if part)
         return f"{obj}, {extra}" if extra else str(obj)
@@ -164,6 +183,8 @@ class PlannedStartForm(NHSFormMixin, forms.Form):
 
 class MonitoringForm(NHSFormMixin, forms.Form):
     first_review_after_cases = forms.IntegerField(
+        min_value=model_bounds(Introduction, "first_review_after_cases")[0],
+        max_value=model_bounds(Introduction, "first_review_after_cases")[1],
         label="Cases before the first review",
         required=False,
         widget=_number(),
@@ -172,6 +193,8 @@ class MonitoringForm(NHSFormMixin, forms.Form):
         error_messages={"invalid": "Cases before the first review must be a whole number"},
     )
     review_interval_months = forms.IntegerField(
+        min_value=model_bounds(Introduction, "review_interval_months")[0],
+        max_value=model_bounds(Introduction, "review_interval_months")[1],
         label="Months between reviews",
         required=False,
         widget=_number(),
@@ -337,6 +360,8 @@ class TransitionForm(NHSFormMixin, forms.Form):
     reason = forms.CharField(widget=_textarea(4), max_length=5000)
     conditions = forms.CharField(
         label="Conditions of approval (optional)",
+        max_length=CONDITIONS_TEXT,
+        error_messages={"max_length": too_long("The conditions", CONDITIONS_TEXT)},
         required=False,
         widget=_textarea(5),
         help_text="One condition a line, for example: A mentor attends the first 5 cases. "
@@ -366,7 +391,7 @@ class ConditionMeetForm(NHSFormMixin, forms.Form):
     evidence = forms.CharField(
         label="What shows that the condition is met?",
         widget=_textarea(5),
-        max_length=20_000,
+        max_length=LONG_TEXT,
         help_text="For example, the mentor's report on the first 5 cases, with its date.",
         error_messages={"required": "Enter what shows that the condition is met"},
     )
@@ -383,11 +408,13 @@ class ReviewCompleteForm(NHSFormMixin, forms.Form):
         label="Notes (optional)",
         required=False,
         widget=_textarea(5),
-        max_length=20_000,
+        max_length=LONG_TEXT,
         help_text="What the review found, for the record.",
     )
     conditions = forms.CharField(
         label="New conditions (only with the outcome Continue with conditions)",
+        max_length=CONDITIONS_TEXT,
+        error_messages={"max_length": too_long("The new conditions", CONDITIONS_TEXT)},
         required=False,
         widget=_textarea(4),
         help_text="One condition a line.",

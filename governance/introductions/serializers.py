@@ -9,14 +9,13 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.limits import LONG_TEXT  # shared with the page forms
 from governance.http import UsernameField, plain_choice, shared_choice
 from governance.introductions.models import Condition, Introduction, Review, Transition
 from governance.introductions.services import MAX_CONDITION_LENGTH, MAX_CONDITIONS
 from governance.introductions.workflow import Action, ReviewOutcome, Status
 from governance.organisations.models import Device
 from governance.organisations.serializers import DeviceSerializer, GuidanceReferenceField
-
-LONG_TEXT = 20_000  # characters: generous for a free-text section of an application
 
 
 class MonitoringSerializer(serializers.Serializer):

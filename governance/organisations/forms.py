@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from config.forms import NHSFormMixin
+from config.limits import PASSWORD_LENGTH, BoundedModelChoiceField
 from governance import roles
 from governance.organisations.models import Guidance, Organisation
 
@@ -27,7 +28,10 @@ def reason_field(label: str, example: str, required: str) -> forms.CharField:
         help_text=f"For example, {example}. It is kept in the audit history with your name and "
         "the time.",
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": required},
+        error_messages={
+            "required": required,
+            "max_length": f"Keep the reason to {REASON_MAX_LENGTH} characters or fewer",
+        },
     )
 
 
@@ -64,14 +68,14 @@ class RoleGiveForm(NHSFormMixin, forms.Form):
 class ReasonForm(NHSFormMixin, forms.Form):
     """A change that needs only its reason: a role taken away, a member removed."""
 
-    reason = forms.CharField()
+    reason = forms.CharField(max_length=REASON_MAX_LENGTH)  # replaced in __init__
 
     def __init__(self, *args: Any, label: str, example: str, required: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"] = reason_field(label, example, required)
 
 
-class OrganisationChoiceField(forms.ModelChoiceField):
+class OrganisationChoiceField(BoundedModelChoiceField):
     def label_from_instance(self, obj: Organisation) -> str:
         return f"{obj.name} ({obj.ods_code})"
 
@@ -130,6 +134,7 @@ class UserCreateForm(NHSFormMixin, forms.Form):
     password = forms.CharField(
         label="Password",
         strip=False,
+        max_length=PASSWORD_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 8 characters, not only numbers and not a common password. Give it "
         'to them in person or by phone; they change it with "Change password" when they '
@@ -139,6 +144,7 @@ class UserCreateForm(NHSFormMixin, forms.Form):
     password_again = forms.CharField(
         label="Password again",
         strip=False,
+        max_length=PASSWORD_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         error_messages={"required": "Enter the password again"},
     )

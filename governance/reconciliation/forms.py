@@ -9,10 +9,11 @@ from typing import Any
 from django import forms
 
 from config.forms import NHSFormMixin
+from config.limits import BoundedModelChoiceField
 
 
 class UploadForm(NHSFormMixin, forms.Form):
-    organisation = forms.ModelChoiceField(
+    organisation = BoundedModelChoiceField(
         queryset=None,
         label="Organisation",
         help_text="You are a governance lead of more than one: choose the trust the extract "
