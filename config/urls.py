@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from config import views
 
-handler500 = views.server_error
+handler500 = views.server_error  # a database outage is a 503 (config/faults.py), not a 500
 
 urlpatterns = [
     path("", views.home, name="home"),

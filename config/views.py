@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import sys
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
@@ -10,7 +12,7 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from config import status
+from config import faults, status
 from config.api import SERVER_ERROR
 from config.forms import PasswordChangeForm, SignInForm
 from governance import roles
@@ -71,7 +73,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500 (config/urls.py): under /api/ the JSON that API clients read, `{"detail"}`;
-    elsewhere Django's own handler, the page templates/500.html."""
+    elsewhere Django's own handler, the page templates/500.html. A database lost (in a view or
+    in a middleware's read, such as the session's) is a 503 in words (config/faults.py)."""
+    exc = sys.exc_info()[1]
+    if exc is not None and faults.database_unavailable(exc):
+        return faults.unavailable_response(request, exc)
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": SERVER_ERROR}, status=500)
     return defaults.server_error(request)
