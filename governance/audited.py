@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from django.db import OperationalError, connection, models
 
+from config.faults import database_unavailable
 from governance.errors import Concurrency
 
 M = TypeVar("M", bound=models.Model)
@@ -40,6 +41,8 @@ def lock(queryset: models.QuerySet[M], pk: int, *, what: str = "record") -> M:
     try:
         return queryset.select_for_update(of=("self",)).get(pk=pk)
     except OperationalError as exc:
+        if database_unavailable(exc):
+            raise  # the database gone, not someone else's lock: 503 (config/faults.py)
         raise Concurrency(
             f"Someone else is changing this {what} at this moment. Try again."
         ) from exc
