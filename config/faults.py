@@ -11,7 +11,8 @@ left to the API's exception handler (config/api.py), which answers 409.
 Whether anything was saved: the middleware watches the request's statements, and a write
 counts once it is committed (at once in autocommit, otherwise when its transaction commits).
 A request cut off after its service committed (while the response was being built from the
-database) must not tell the user that nothing was saved: they would log the case again.
+database) must not tell the user that nothing was saved: they would log the case again. Nor
+may one cut off during its COMMIT: the server may have committed before the connection went.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -53,6 +55,17 @@ def database_unavailable(exc: BaseException) -> bool:
         return False  # SQLite's errors are about its file (locked, read-only), not a server
     sqlstate = getattr(cause, "sqlstate", None)
     return sqlstate is None or sqlstate.startswith("08") or sqlstate in _GONE_SQLSTATES
+
+
+def _during_commit(exc: BaseException) -> bool:
+    """Whether `exc` was raised while committing a transaction (Django's `_commit`)."""
+    frame = exc.__traceback__
+    while frame is not None:
+        code, local = frame.tb_frame.f_code, frame.tb_frame.f_locals
+        if code.co_name == "_commit" and isinstance(local.get("self"), BaseDatabaseWrapper):
+            return True
+        frame = frame.tb_next
+    return False
 
 
 class _Writes:
@@ -100,7 +113,8 @@ def unavailable_response(request: HttpRequest, exc: BaseException) -> HttpRespon
     request context: the user and the navigation are read from the database)."""
     logger.warning("The database is unavailable (%s %s): %s", request.method, request.path, exc)
     writes = getattr(request, "_database_writes", None)
-    message = MAYBE_SAVED if writes is not None and writes.committed else NOTHING_SAVED
+    saved = (writes is not None and writes.committed) or _during_commit(exc)
+    message = MAYBE_SAVED if saved else NOTHING_SAVED
     headers = {"Retry-After": "30"}
     if request.path_info.startswith("/api/"):
         return JsonResponse({"detail": message}, status=503, headers=headers)

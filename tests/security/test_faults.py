@@ -263,6 +263,24 @@ def test_a_case_cut_off_after_it_was_saved_says_so_rather_than_nothing_was_saved
 
 
 @on_postgres
+def test_a_case_cut_off_during_its_commit_says_it_may_have_been_saved(
+    as_applicant, applicant, live, dba
+):
+    # The checks of a case's foreign keys run at COMMIT (Django makes them deferred) and wait
+    # for the user row the test holds: whether the server committed, the app cannot know.
+    response = cut_off(
+        as_applicant,
+        dba,
+        f"SELECT 1 FROM {applicant._meta.db_table} WHERE id = {applicant.pk} FOR UPDATE",
+        lambda: as_applicant.post(f"/api/v1/introductions/{live.pk}/cases/", case_body()),
+    )
+
+    assert response.status_code == 503, response.text
+    assert response.json() == {"detail": faults.MAYBE_SAVED}
+    assert Case.objects.count() == 0  # here it was not: the commit never finished
+
+
+@on_postgres
 def test_connections_ended_between_requests_are_replaced_before_the_next_request(
     as_applicant, live, dba
 ):
