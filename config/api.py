@@ -8,15 +8,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from config.contention import BUSY_MESSAGE, is_lock_contention
-from config.parsers import SafeJSONParser
 
 SERVER_ERROR = "Sorry, there is a problem with the service. Try again later."
 
@@ -49,10 +46,3 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is not None and isinstance(exc, Conflict):
         response.data = {"detail": str(exc.detail), "unmet": exc.unmet}
     return response
-
-
-class TokenView(ObtainAuthToken):
-    """`POST /api/v1/auth/token/`: DRF's view, reading JSON with the project's parser (its own
-    list names DRF's JSONParser, which a deeply nested body crashed) and forms as before."""
-
-    parser_classes = (SafeJSONParser, FormParser, MultiPartParser)

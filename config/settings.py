@@ -6,6 +6,7 @@ A bad value stops the process at start with a message naming the variable (confi
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served from here: no content network needed
     "simple_history",
     "rules.apps.AutodiscoverRulesConfig",
+    "axes",  # before governance: its failure receiver runs first (governance/accounts/receivers.py)
     "governance",
     "coding",
 ]
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "config.middleware.LoginRequiredMiddleware",
     # Pages: SQLite's "database is locked" is a 409 that says why (config/contention.py).
     "config.contention.LockContentionMiddleware",
+    # Last, as django-axes asks: turns a lockout into the "Too many failed sign-ins" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -89,15 +93,52 @@ DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username and address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Checked wherever a password is set on a page or by a service (the administration's new
+# account, "Change password", the Django admin); seed_demo and the tests' factories set theirs
+# with set_password, unchecked.
+PASSWORD_MIN_LENGTH = 12
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in (README, "Configuration"). django-axes counts failed sign-ins on the sign-in page,
+# the API token endpoint and the Django admin's login, by username and IP address together
+# (one person's typos do not lock out the rest of the ward behind the same address), and
+# after SIGN_IN_FAILURE_LIMIT of them refuses that pair, right password or not, for
+# SIGN_IN_LOCKOUT_MINUTES from the last counted failure. The attempts live in the database.
+SIGN_IN_FAILURE_LIMIT = env_int("SIGN_IN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+SIGN_IN_LOCKOUT_MINUTES = env_int("SIGN_IN_LOCKOUT_MINUTES", 15, minimum=1, maximum=24 * 60)
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = SIGN_IN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGN_IN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in forgets the earlier typos
+# Attempts while locked out do not push the end of the lockout further: the page's "try
+# again after" stays true (governance/accounts/lockout.py).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "governance.accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # governance/accounts keeps the sign-in record
+AXES_VERBOSE = False  # no banner on every start (commands' stderr is theirs)
+# Sessions end after SESSION_IDLE_MINUTES without a request; each request starts the count
+# again (one session write a request).
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 30, minimum=1, maximum=7 * 24 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+# API tokens (POST /api/v1/auth/token/) end API_TOKEN_HOURS after their issue, and on a
+# password change, on signing out and on DELETE of the same endpoint.
+API_TOKEN_HOURS = env_int("API_TOKEN_HOURS", 12, minimum=1, maximum=90 * 24)
+API_TOKEN_LIFETIME = timedelta(hours=API_TOKEN_HOURS)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -219,9 +260,10 @@ if not DEBUG and not TESTING:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 REST_FRAMEWORK = {
+    # The token first: a refused token is a 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "governance.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -256,6 +298,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # WeasyPrint logs each step of every PDF at INFO; its warnings (a missing file) stay.
         "weasyprint.progress": {"level": "WARNING"},
+        # django-axes logs each step of every sign-in at INFO; its lockouts are warnings.
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -7,6 +7,7 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         # Each feature registers its permissions (rules) and receivers when imported.
+        from governance.accounts import receivers as _accounts  # noqa: F401
         from governance.assessments import permissions as _assessments  # noqa: F401
         from governance.audit import permissions as _audit  # noqa: F401
         from governance.cases import permissions as _cases  # noqa: F401

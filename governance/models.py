@@ -5,6 +5,7 @@ them, so that Django finds every model under the app label `governance`.
 Code imports a model from its feature package, never from here.
 """
 
+from governance.accounts.models import SignInEvent
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
 from governance.cases.models import Case, Operator, Outcome
 from governance.events.models import AdverseEvent
@@ -43,6 +44,7 @@ __all__ = [
     "Reconciliation",
     "Review",
     "RoleGrant",
+    "SignInEvent",
     "SustainabilityAssessment",
     "Transition",
 ]

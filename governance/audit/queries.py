@@ -41,7 +41,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import capfirst
 
-from governance import downloads
+from governance import downloads, roles
+from governance.accounts.models import SignInEvent
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
 from governance.audit.permissions import read_history_refusal
 from governance.cases.models import Case, Operator, Outcome
@@ -272,7 +273,84 @@ class RoleGrants:
         )
 
 
-Source = Tracked | RoleGrants
+@dataclass(frozen=True)
+class SignInEvents:
+    """The sign-in record (accounts.SignInEvent): sign-ins, failures, lockouts, sign-outs and
+    API tokens issued and revoked, one entry a row, of no introduction. A viewer sees those
+    of the users of their organisations; administrators also those of usernames that are
+    nobody's (someone guessing), which belong to no organisation."""
+
+    rank: int
+    model = SignInEvent
+    name = "signinevent"
+    label = "sign-in event"
+    introduction_field = None
+    date_field = "at"
+    id_field = "id"
+    actor_field = "user_id"
+
+    def queryset(self) -> models.QuerySet:
+        return SignInEvent.objects.select_related("user")
+
+    def scope(self, viewer, introduction: int | None, member: int | None) -> Q | None:
+        if introduction is not None:
+            return None
+        members = Membership.objects.filter(organisation_id__in=organisation_ids(viewer))
+        scope = Q(user_id__in=members.values("user_id"))
+        if member is not None:
+            return scope & Q(user_id=member)
+        return scope | Q(user__isnull=True) if roles.is_admin(viewer) else scope
+
+    def previous_id(self, row) -> None:
+        return None
+
+    def changes(self, row, before) -> list[RawChange]:
+        return []
+
+    def entry(self, row, changes: list[RawChange], names: Names, titles: dict) -> Entry:
+        if row.user is not None:
+            who = _user_display(row.user)
+        else:
+            who = f"{row.username or '(no username)'} (no such user)"
+        where = row.get_via_display()
+        reason = "; ".join(
+            part
+            for part in (
+                row.detail,
+                f"on the {where.lower()}" if row.via == SignInEvent.Via.PAGE else where,
+                f"from {row.ip_address}" if row.ip_address else "",
+            )
+            if part
+        )
+        fields = (
+            ("Outcome", row.get_outcome_display()),
+            ("Username tried", row.username),
+            ("Where", where),
+            ("IP address", row.ip_address or ""),
+            ("Detail", row.detail),
+        )
+        return Entry(
+            at=row.at,
+            user=row.user.username if row.user else None,
+            user_display=who,
+            model=self.name,
+            model_label=self.label,
+            object_id=row.pk,
+            introduction_id=None,
+            introduction_title="",
+            type="+",
+            reason=reason,
+            changes=[],
+            history_id=row.pk,
+            rank=self.rank,
+            action=row.get_outcome_display(),
+            summary=f"{row.get_outcome_display()}: {who}",
+            record=f"Account of {who}",
+            details=tuple(Detail(label, value) for label, value in fields),
+        )
+
+
+Source = Tracked | RoleGrants | SignInEvents
 TRACKED: dict[str, Source] = {}
 
 
@@ -321,6 +399,8 @@ TRACKED["finding"] = Tracked(
     actions={"~": "Finding explained"},
     types="~",
 )
+# Who signed in, failed, was locked out or signed out, and API tokens issued and revoked.
+TRACKED["signinevent"] = SignInEvents(rank=len(TRACKED))
 
 
 # --- records named as people know them ------------------------------------------------------
