@@ -31,17 +31,17 @@ class TokenView(ObtainAuthToken):
     # nested body crashed), and forms as DRF's view takes them.
     parser_classes = (SafeJSONParser, FormParser, MultiPartParser)
 
+    def _signing_in(self) -> bool:
+        request = getattr(self, "request", None)  # None while the schema is made
+        return request is not None and request.method == "POST"
+
     def get_authenticators(self):
         # A POST is a sign-in with the credentials in the body: an old (expired) token sent
         # along must not stand in its way.
-        if self.request.method == "POST":
-            return []
-        return super().get_authenticators()
+        return [] if self._signing_in() else super().get_authenticators()
 
     def get_permissions(self):
-        if self.request.method == "POST":
-            return []
-        return [IsAuthenticated()]
+        return [] if self._signing_in() else [IsAuthenticated()]
 
     @extend_schema(
         request=ObtainAuthToken.serializer_class,

@@ -39,7 +39,8 @@ HISTORY_FILTERS = [
         "model",
         str,
         enum=[name for name, _ in audit.record_types()],
-        description="Only this record type.",
+        description="Only this record type. Sign-in events (`signinevent`) come only when asked "
+        "for here.",
     ),
     OpenApiParameter("since", str, description="From this ISO 8601 date or date-time."),
     OpenApiParameter(

@@ -1,5 +1,6 @@
 """The audit history: field-level changes of introductions and everything hanging off them,
-and who gave which role to whom and who added or removed which member of an organisation.
+who gave which role to whom and who added or removed which member of an organisation, and the
+sign-in record (sign-ins, failures, lockouts, sign-outs, API tokens issued and revoked).
 
 The one query service behind `GET /api/v1/introductions/{id}/history/`, `GET /api/v1/history/`,
 their CSV exports and the audit page. It reads django-simple-history's tables (one per tracked
@@ -19,8 +20,10 @@ and index lookups at the millionth row as at the first:
     for entry in history_all(viewer=user, filters=...): ...   # every entry, in batches
     HistoryFilter.from_params(request.GET)  # ?user=&member=&model=&introduction=&since=&until=
 
-Role grants and memberships belong to no introduction (`introduction_id` None): a viewer sees
-those of the users of their own organisations, never another organisation's.
+Role grants, memberships and sign-in events belong to no introduction (`introduction_id`
+None): a viewer sees those of the users of their own organisations, never another
+organisation's (and administrators the sign-in failures for usernames that are nobody's).
+Sign-in events come only when asked for (`model=signinevent`): they would bury the changes.
 """
 
 from __future__ import annotations
@@ -282,6 +285,9 @@ class SignInEvents:
 
     rank: int
     model = SignInEvent
+    # Everyone signs in every day: the history shows these only when they are asked for
+    # (?model=signinevent), so that they never bury the changes.
+    only_when_asked = True
     name = "signinevent"
     label = "sign-in event"
     introduction_field = None
@@ -687,7 +693,10 @@ def history_page(
         member_id = _user_id(filters.member)
         if member_id is None:
             return empty
-    sources = [TRACKED[filters.model]] if filters.model else list(TRACKED.values())
+    if filters.model:
+        sources = [TRACKED[filters.model]]
+    else:
+        sources = [s for s in TRACKED.values() if not getattr(s, "only_when_asked", False)]
     fetched: list[tuple[Source, Any]] = []
     for source in sources:
         scope = source.scope(viewer, filters.introduction, member_id)

@@ -18,7 +18,11 @@ class ChangeSerializer(serializers.Serializer):
 
 class HistoryEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
-    user = serializers.CharField(allow_null=True, help_text="username; null for the system")
+    user = serializers.CharField(
+        allow_null=True,
+        help_text="username; null for the system, and for a sign-in event of a username that is "
+        "nobody's (user_display then names what was typed)",
+    )
     user_display = serializers.CharField()
     model = serializers.ChoiceField(choices=[name for name, _ in audit.record_types()])
     model_label = serializers.CharField()
@@ -26,7 +30,8 @@ class HistoryEntrySerializer(serializers.Serializer):
     introduction = serializers.IntegerField(
         source="introduction_id",
         allow_null=True,
-        help_text="null for role grants and memberships, which belong to no introduction",
+        help_text="null for role grants, memberships and sign-in events, which belong to no "
+        "introduction",
     )
     introduction_title = serializers.CharField()
     type = serializers.ChoiceField(choices=list(audit.TYPE_LABELS.items()))
@@ -35,8 +40,8 @@ class HistoryEntrySerializer(serializers.Serializer):
     )
     summary = serializers.CharField(
         allow_blank=True,
-        help_text='For role grants and memberships, what happened to whom: "Governance lead '
-        'given to Alice Smith"; empty otherwise.',
+        help_text="For role grants, memberships and sign-in events, what happened to whom: "
+        '"Governance lead given to Alice Smith", "Locked out: Alice Smith"; empty otherwise.',
     )
     reason = serializers.CharField(allow_blank=True)
     changes = ChangeSerializer(many=True)

@@ -136,7 +136,7 @@ class UserCreateForm(NHSFormMixin, forms.Form):
         strip=False,
         max_length=PASSWORD_LENGTH,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters, not only numbers and not a common password. Give it "
+        help_text="At least 12 characters, not only numbers and not a common password. Give it "
         'to them in person or by phone; they change it with "Change password" when they '
         "first sign in.",
         error_messages={"required": "Enter a password for them"},

@@ -413,7 +413,9 @@ def test_signing_in_with_the_new_account_works(as_admin, organisation, client):
     as_admin.post("/administration/users/new/", new_user(organisation=organisation.pk))
     client.logout()
 
-    assert client.login(username="aokafor", password="spinal-theatre-42")
+    client.post("/sign-in/", {"username": "aokafor", "password": "spinal-theatre-42"})
+
+    assert client.get("/").wsgi_request.user.username == "aokafor"
     assert PASSWORD  # the personas' password is another
 
 
