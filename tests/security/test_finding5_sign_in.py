@@ -9,7 +9,11 @@ passwords are checked by the validators.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -213,6 +217,12 @@ def test_sign_ins_failures_and_the_lockout_are_in_the_audit_history(client, lead
     page = text(client.get("/audit/", {"model": "signinevent"}))
     for words in ("Signed in", "Signed out", "Sign-in failed", "Locked out", "127.0.0.1"):
         assert words in page
+    export = client.get("/audit/export.csv", {"model": "signinevent", "user": "lead"})
+    lines = b"".join(export.streaming_content).decode().splitlines()
+    assert sum(",signinevent," in line for line in lines) == len(events)
+    # Everyone signs in every day: unasked, the history shows the changes only.
+    everything = client.get("/api/v1/history/").json()
+    assert "signinevent" not in {e["model"] for e in everything}
 
 
 def test_tokens_issued_and_revoked_are_in_the_audit_history(lead, admin_user, api_as):
@@ -413,3 +423,27 @@ def test_the_change_password_page_refuses_a_short_password(client, applicant):
     assert "This password is too short. It must contain at least 12 characters." in text(response)
     applicant.refresh_from_db()
     assert applicant.check_password(PASSWORD)
+
+
+# --- settings -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "variable",
+    ["SIGN_IN_FAILURE_LIMIT", "SIGN_IN_LOCKOUT_MINUTES", "SESSION_IDLE_MINUTES", "API_TOKEN_HOURS"],
+)
+def test_a_bad_sign_in_setting_stops_the_start_naming_the_variable(variable):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update({"DJANGO_DEBUG": "true", variable: "0"})
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert f"{variable}='0' must be at least 1" in result.stderr
