@@ -7,6 +7,8 @@ go to `authenticate` with the request, so django-axes sees them (settings, "Sign
 
 from __future__ import annotations
 
+from axes.helpers import get_client_ip_address
+from axes.utils import reset as axes_reset
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -63,7 +65,10 @@ class TokenView(ObtainAuthToken):
             if getattr(request, "axes_locked_out", False):
                 return self.locked_out(request)
             raise
-        token = services.token_issue(user=serializer.validated_data["user"], request=request)
+        user = serializer.validated_data["user"]
+        # As a sign-in on the page does (AXES_RESET_ON_SUCCESS): earlier typos are forgotten.
+        axes_reset(ip=get_client_ip_address(request), username=user.get_username())
+        token = services.token_issue(user=user, request=request)
         return Response({"token": token.key})
 
     @extend_schema(

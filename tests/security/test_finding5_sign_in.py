@@ -189,6 +189,15 @@ def test_a_successful_sign_in_forgets_the_earlier_typos(client, lead):
         assert sign_in(client, "lead", f"again-{n}").status_code == 200
 
 
+def test_a_token_issued_forgets_the_earlier_typos_too(lead):
+    for n in range(settings.SIGN_IN_FAILURE_LIMIT - 1):
+        token_for("lead", f"guess-{n}")
+    assert token_for("lead").status_code == 200
+
+    for n in range(settings.SIGN_IN_FAILURE_LIMIT - 1):
+        assert token_for("lead", f"again-{n}").status_code == 400
+
+
 # --- the audit history ----------------------------------------------------------------------
 
 
