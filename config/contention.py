@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.sessions import middleware as session_middleware
+from django.contrib.sessions.exceptions import SessionInterrupted
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -20,7 +22,7 @@ from django.shortcuts import render
 BUSY_MESSAGE = "Someone else is changing this record; try again."
 
 
-def is_lock_contention(exc: BaseException) -> bool:
+def is_lock_contention(exc: BaseException | None) -> bool:
     """SQLite's "database is locked" (or "database table is locked"): a writer waited too long."""
     return isinstance(exc, OperationalError) and "is locked" in str(exc)
 
@@ -40,3 +42,19 @@ class LockContentionMiddleware:
         if request.path_info.startswith("/api/"):  # a plain Django view under /api/: JSON
             return JsonResponse({"detail": BUSY_MESSAGE}, status=409)
         return render(request, "409.html", {"message": BUSY_MESSAGE}, status=409)
+
+
+class SessionMiddleware(session_middleware.SessionMiddleware):
+    """Django's, but a session that cannot be saved because another writer holds SQLite's lock
+    leaves the answer as it is: the session is saved on every request to end it after a time
+    idle (settings, SESSION_SAVE_EVERY_REQUEST), and a missed refresh is harmless, where
+    Django's own would turn the answer (a decision made, or the 409 saying why not) into a 400."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        try:
+            return super().process_response(request, response)
+        except SessionInterrupted as interrupted:
+            update_error = interrupted.__context__  # Django's UpdateError, from the database's
+            if update_error is not None and is_lock_contention(update_error.__context__):
+                return response
+            raise

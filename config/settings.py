@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.faults.FaultsMiddleware",  # the database lost mid-request: 503, never 500
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "config.contention.SessionMiddleware",  # Django's, patient with SQLite's lock
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

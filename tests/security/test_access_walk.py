@@ -178,7 +178,7 @@ ACCESS: dict[str, tuple[str, str, str, str]] = {
     "governance:guidance_recommendation": (FORBIDDEN, FORBIDDEN, OK, FORBIDDEN),
 }
 # What an anonymous caller gets where it is not LOGIN.
-PUBLIC = {"login": OK, "healthz": OK, "api-token": GET_NOT_ALLOWED}
+PUBLIC = {"login": OK, "healthz": OK}  # the token endpoint: POST signs in, DELETE signs out
 # The objects of these names, instead of A's approved introduction's.
 OBJECT_OF_NAME = {
     "governance:introduction_edit": "editable",

@@ -135,8 +135,8 @@ NOT_JSON = {"/api/docs/", "/api/schema/"}  # the Swagger UI page and the OpenAPI
 
 
 def expected(who: str, url: str) -> set[int]:
-    if url == TOKEN:  # open to all: the body is read
-        return {400, 405}
+    if url == TOKEN:  # POST is open to all and reads the body; DELETE signs the caller out
+        return {400, 405} if who != "anonymous" else {400, 401, 405}
     if who == "anonymous":  # who first: the body is never read
         return {401, 403, 405}
     # 400 the body; 403 the role; 405 no such method; 415 a file upload takes no JSON.
