@@ -20,7 +20,8 @@ COPY coding ./coding
 RUN pip install .
 COPY . .
 COPY --from=assets /app/node_modules ./node_modules
-RUN DJANGO_DEBUG=false DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-collectstatic-only-000 \
+RUN DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=localhost \
+    DJANGO_SECRET_KEY=collectstatic-only-not-a-secret-collectstatic-only-000 \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/media && chown -R app:app /app
 USER app

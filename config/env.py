@@ -108,3 +108,26 @@ def env_redis_url(name: str) -> str | None:
     if not raw.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(f"{name}={raw!r} is not a Redis URL: use redis://HOST:PORT/DB.")
     return raw
+
+
+# Django's own measure of a guessable key (`check --deploy`, security.W009), made fatal.
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_DISTINCT = 5
+
+
+def env_secret_key(name: str) -> str:
+    """A required secret key that Django's deploy check would not call weak."""
+    value = env_str(name, required=True)
+    if value.startswith("django-insecure-"):
+        raise ImproperlyConfigured(
+            f"{name} is Django's development key (it starts with 'django-insecure-'): set a "
+            "long random one, e.g. from `python -c \"import secrets; "
+            'print(secrets.token_urlsafe(50))"`.'
+        )
+    if len(value) < SECRET_KEY_MIN_LENGTH or len(set(value)) < SECRET_KEY_MIN_DISTINCT:
+        raise ImproperlyConfigured(
+            f"{name} is too weak: use at least {SECRET_KEY_MIN_LENGTH} characters with at "
+            f"least {SECRET_KEY_MIN_DISTINCT} different ones, e.g. from `python -c \"import "
+            'secrets; print(secrets.token_urlsafe(50))"`.'
+        )
+    return value

@@ -12,24 +12,35 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_database, env_int, env_list, env_redis_url, env_str
+from config.env import (
+    env_bool,
+    env_database,
+    env_int,
+    env_list,
+    env_redis_url,
+    env_secret_key,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules or (len(sys.argv) > 1 and sys.argv[1] == "test")
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-if DEBUG or TESTING:
-    SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-development-key-never-used-in-production")
-else:
-    SECRET_KEY = env_str("DJANGO_SECRET_KEY", required=True)
-    if len(SECRET_KEY) < 50:
+# A production process (debugging off, not under test) refuses to start on a guessable key or
+# without the host names it answers to (README, "Configuration").
+PRODUCTION = not DEBUG and not TESTING
+if PRODUCTION:
+    SECRET_KEY = env_secret_key("DJANGO_SECRET_KEY")
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+    if not ALLOWED_HOSTS:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be at least 50 characters when DJANGO_DEBUG is off."
+            "Set the DJANGO_ALLOWED_HOSTS environment variable to the host names the service "
+            "answers to, separated by commas (e.g. governance.example.nhs.uk), when "
+            "DJANGO_DEBUG is off."
         )
-
-ALLOWED_HOSTS = env_list(
-    "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG or TESTING else []
-)
+else:
+    SECRET_KEY = env_str("DJANGO_SECRET_KEY", "insecure-development-key-never-used-in-production")
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -48,12 +59,15 @@ INSTALLED_APPS = [
     "simple_history",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",  # before governance: its failure receiver runs first (governance/accounts/receivers.py)
+    "csp",
     "governance",
     "coding",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "config.faults.FaultsMiddleware",  # the database lost mid-request: 503, never 500
     "config.contention.SessionMiddleware",  # Django's, patient with SQLite's lock
@@ -248,7 +262,7 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if not DEBUG and not TESTING:
+if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
@@ -258,6 +272,57 @@ if not DEBUG and not TESTING:
     if env_bool("DJANGO_BEHIND_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Content-Security-Policy (django-csp): scripts, styles and everything else from this server
+# only; no inline script or style, no eval (htmx runs with allowEval off: templates/base.html).
+# The one other origin is the NHS.UK frontend's font host, which its stylesheet loads the
+# Frutiger fonts from. `data:` images: the committee report carries its charts as data URLs,
+# so that the page and its PDF are one document (governance/reports/content.py), and Swagger
+# UI's stylesheet draws its icons with them. tests/security/test_finding6_headers.py and
+# tests/e2e/test_csp.py hold every page to this.
+NHSUK_FONT_HOST = "https://assets.nhs.uk"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", NHSUK_FONT_HOST],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (config/middleware.py): none of these powerful features is used, so no
+# page, nor anything a page might embed, may ask for them.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 REST_FRAMEWORK = {
     # The token first: a refused token is a 401 with `WWW-Authenticate: Token`.
