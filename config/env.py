@@ -113,6 +113,7 @@ def env_redis_url(name: str) -> str | None:
 # Django's own measure of a guessable key (`check --deploy`, security.W009), made fatal.
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_DISTINCT = 5
+_MAKE_A_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(50))'"
 
 
 def env_secret_key(name: str) -> str:
@@ -120,14 +121,12 @@ def env_secret_key(name: str) -> str:
     value = env_str(name, required=True)
     if value.startswith("django-insecure-"):
         raise ImproperlyConfigured(
-            f"{name} is Django's development key (it starts with 'django-insecure-'): set a "
-            "long random one, e.g. from `python -c \"import secrets; "
-            'print(secrets.token_urlsafe(50))"`.'
+            f"{name} is Django's development key (it starts with 'django-insecure-'): "
+            f"set a long random one, e.g. from `{_MAKE_A_KEY}`."
         )
     if len(value) < SECRET_KEY_MIN_LENGTH or len(set(value)) < SECRET_KEY_MIN_DISTINCT:
         raise ImproperlyConfigured(
-            f"{name} is too weak: use at least {SECRET_KEY_MIN_LENGTH} characters with at "
-            f"least {SECRET_KEY_MIN_DISTINCT} different ones, e.g. from `python -c \"import "
-            'secrets; print(secrets.token_urlsafe(50))"`.'
+            f"{name} is too weak: use at least {SECRET_KEY_MIN_LENGTH} characters, at least "
+            f"{SECRET_KEY_MIN_DISTINCT} of them different, e.g. from `{_MAKE_A_KEY}`."
         )
     return value

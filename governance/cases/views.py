@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from csp.decorators import csp
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -754,7 +755,8 @@ def operator_list(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @refuses
 def monitoring(request: HttpRequest, pk: int) -> HttpResponse:
-    """The CUSUM and VLAD charts (SVG) with their data tables, and the PROM summary."""
+    """The CUSUM and VLAD charts (images of `monitoring_chart_svg`) with their data tables, and
+    the PROM summary."""
     introduction = visible_introduction(request, pk)
     result = services.introduction_monitoring(introduction)
     context = {
@@ -762,34 +764,40 @@ def monitoring(request: HttpRequest, pk: int) -> HttpResponse:
         "monitoring": result,
         "prom": services.prom(introduction),
     }
-    if result is not None:
-        title = f"CUSUM of failures: {introduction.title}"
-        context["cusum_svg"] = svg_body(charts.cusum_chart(result, "svg", title=title))
-        context["vlad_svg"] = svg_body(charts.vlad_chart(result, "svg", title="VLAD"))
     context["reviews_due"] = [
         review for review in introduction.reviews.scheduled() if review.is_due or review.is_overdue
     ]
     return render(request, "governance/cases/monitoring.html", context)
 
 
-def svg_body(svg: bytes) -> str:
-    """The <svg> element of matplotlib's output, without the XML prologue, to sit in a page."""
-    text = svg.decode()
-    return text[text.index("<svg") :]
+def _chart(request: HttpRequest, pk: int, chart: str, fmt: charts.Format, title: str) -> bytes:
+    introduction = visible_introduction(request, pk)
+    result = services.introduction_monitoring(introduction)
+    if result is None or chart not in ("cusum", "vlad"):
+        raise Http404("No such chart.")
+    draw = charts.cusum_chart if chart == "cusum" else charts.vlad_chart
+    return draw(result, fmt, title=title.format(chart=chart.upper(), introduction=introduction))
+
+
+# The pages show each chart as an image of this URL, never as SVG inside the page: matplotlib
+# styles an SVG with a <style> element and style attributes, which the page's
+# Content-Security-Policy (style-src 'self') refuses in the page but not inside an image.
+# Opened on its own, the SVG is a document of its own: this policy lets it draw its styles and
+# nothing else (no script, no fetch of any kind).
+@csp({"default-src": "'none'", "style-src": "'unsafe-inline'", "frame-ancestors": "'none'"})
+@require_GET
+@refuses
+def monitoring_chart_svg(request: HttpRequest, pk: int, chart: str) -> HttpResponse:
+    """`cusum.svg` and `vlad.svg`: the charts of the monitoring and review pages."""
+    title = "CUSUM of failures: {introduction.title}" if chart == "cusum" else "VLAD"
+    return HttpResponse(_chart(request, pk, chart, "svg", title), content_type="image/svg+xml")
 
 
 @require_GET
 @refuses
 def monitoring_chart(request: HttpRequest, pk: int, chart: str) -> HttpResponse:
     """`cusum.png` and `vlad.png` to download."""
-    introduction = visible_introduction(request, pk)
-    result = services.introduction_monitoring(introduction)
-    if result is None or chart not in ("cusum", "vlad"):
-        raise Http404("No such chart.")
-    draw = charts.cusum_chart if chart == "cusum" else charts.vlad_chart
-    response = HttpResponse(
-        draw(result, "png", title=f"{chart.upper()}: {introduction.title}"),
-        content_type="image/png",
-    )
+    png = _chart(request, pk, chart, "png", "{chart}: {introduction.title}")
+    response = HttpResponse(png, content_type="image/png")
     response["Content-Disposition"] = f'attachment; filename="introduction-{pk}-{chart}.png"'
     return response

@@ -14,10 +14,10 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
-from governance.cases import charts, services
+from governance.cases import services
 from governance.cases.models import Case
 from governance.cases.permissions import cases_conflict
-from governance.cases.views import case_counts, case_row, for_rows, svg_body
+from governance.cases.views import case_counts, case_row, for_rows
 from governance.permissions import may
 
 register = template.Library()
@@ -53,7 +53,4 @@ def review_monitoring(introduction) -> dict[str, Any]:
         "introduction": introduction,
         "monitoring": result,
         "prom": services.prom(introduction),
-        "cusum_svg": svg_body(charts.cusum_chart(result, "svg", title="CUSUM of failures"))
-        if result is not None and result.cases
-        else "",
     }
