@@ -59,6 +59,7 @@ def test_the_charts_are_svg_images_with_their_titles_and_lines(client, lead, liv
     assert f"CUSUM of failures: {live.title}" in cusum.content.decode()
     assert "h = 1" in cusum.content.decode() and "Signal" in cusum.content.decode()
     assert ">VLAD<" in vlad.content.decode()
+    assert client.get(f"/introductions/{live.pk}/monitoring/other.svg").status_code == 404
 
 
 def test_the_charts_download_as_png(client, applicant, live, log_case):
@@ -78,6 +79,9 @@ def test_another_trust_cannot_see_the_monitoring(client, other_org_lead, live):
     client.force_login(other_org_lead)
 
     assert client.get(reverse("governance:monitoring", args=[live.pk])).status_code == 404
+    for name in ("monitoring_chart", "monitoring_chart_svg"):
+        chart = reverse(f"governance:{name}", args=[live.pk, "cusum"])
+        assert client.get(chart).status_code == 404
 
 
 def test_without_a_monitoring_plan_the_page_says_what_is_missing(client, lead, live):
