@@ -10,23 +10,19 @@ from rest_framework import serializers
 from coding import engine, services
 from coding.errors import ContextInvalid, RuleSetNotFound
 from coding.models import CatalogueRelease, Code, CodingResult, RuleSet
+from config import serializers as strict
 
 CODE_MAX_LENGTH = 32  # far more than any spelling of a code; longer text is not a code
 
 
-class CodeTextField(serializers.CharField):
+class CodeTextField(strict.CharField):
     """A code as the client sent it: only a JSON string (DRF's CharField would take 5 or
     true and turn them into text)."""
 
     default_error_messages = {"invalid": 'Each code must be a string, such as "V40.1".'}
 
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
-
-class ContextSerializer(serializers.Serializer):
+class ContextSerializer(strict.StrictSerializer):
     approach = serializers.ChoiceField(
         choices=CodingResult.Approach.choices,
         allow_null=True,
@@ -43,7 +39,7 @@ class ContextSerializer(serializers.Serializer):
         default=None,
         help_text="null with a percutaneous approach counts as unspecified",
     )
-    levels = serializers.IntegerField(
+    levels = strict.IntegerField(
         min_value=1,
         allow_null=True,
         required=False,
@@ -59,8 +55,8 @@ class ContextSerializer(serializers.Serializer):
         return attrs
 
 
-class ValidateRequestSerializer(serializers.Serializer):
-    ruleset = serializers.CharField(help_text="the rule set's name, e.g. IPG366")
+class ValidateRequestSerializer(strict.StrictSerializer):
+    ruleset = strict.CharField(help_text="the rule set's name, e.g. IPG366")
     codes = serializers.ListField(
         child=CodeTextField(allow_blank=True, trim_whitespace=False, max_length=CODE_MAX_LENGTH),
         allow_empty=False,

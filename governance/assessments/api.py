@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config import serializers as strict
 from governance.assessments import services
 from governance.assessments.models import (
     ASSESSMENT_MODELS,
@@ -52,8 +53,8 @@ _IMPACT_COLUMNS = {
 }
 
 
-class SignOffSerializer(serializers.Serializer):
-    reason = serializers.CharField(
+class SignOffSerializer(strict.StrictSerializer):
+    reason = strict.CharField(
         required=False, allow_blank=True, max_length=2000, default="", help_text="Optional."
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config import serializers as strict
 from governance.assessments.models import (
     ACTION_OWNER_LENGTH,
     IMPACT_PARTS,
@@ -29,7 +30,7 @@ from governance.assessments.models import (
 from governance.assessments.services import MAX_TEXT
 
 
-class TextField(serializers.CharField):
+class TextField(strict.CharField):
     """Free text: trimmed, bounded, blank allowed (an answer not given yet), null read as
     blank, and text the database cannot store refused with a 400 rather than a 500."""
 
@@ -69,7 +70,7 @@ class AnswerChoiceField(serializers.ChoiceField):
         return value or None
 
 
-class ImpactSerializer(serializers.Serializer):
+class ImpactSerializer(strict.StrictSerializer):
     characteristic = serializers.ChoiceField(choices=Characteristic.choices)
     impact = AnswerChoiceField(Impact.choices)
     evidence = TextField()
@@ -100,8 +101,9 @@ class ImpactSerializer(serializers.Serializer):
         return attrs
 
 
-class AssessmentSerializer(serializers.Serializer):
-    """What both assessments show: the introduction, the status and the sign-off."""
+class AssessmentSerializer(strict.StrictSerializer):
+    """What both assessments show: the introduction, the status and the sign-off (read-only:
+    sent back in a PUT, they are refused with a 400 naming them)."""
 
     introduction = serializers.IntegerField(source="introduction_id", read_only=True)
     status = serializers.SerializerMethodField()
@@ -110,8 +112,12 @@ class AssessmentSerializer(serializers.Serializer):
         "impacts.age.evidence."
     )
     signed_off_by = serializers.SerializerMethodField()
-    signed_off_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+    signed_off_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="null until signed off."
+    )
+    updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="null until first saved."
+    )
 
     # A plain string in the schema: an enum named after `status` would collide with the
     # introduction's (drf-spectacular names enums by field name).
@@ -172,10 +178,10 @@ class SustainabilityAssessmentSerializer(AssessmentSerializer):
     energy = TextField()
     theatre_time_and_stay = TextField(help_text="Against the current alternative.")
     travel = TextField()
-    supplier_carbon_plan = serializers.BooleanField(
+    supplier_carbon_plan = strict.BooleanField(
         required=False, allow_null=True, default=None, help_text="null until answered."
     )
-    kgco2e_per_case = serializers.DecimalField(
+    kgco2e_per_case = strict.DecimalField(
         max_digits=12,
         decimal_places=3,
         min_value=0,

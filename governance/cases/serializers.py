@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coding.serializers import CODE_MAX_LENGTH, CodeTextField, ResultSerializer
+from config import serializers as strict
 from governance.cases import services
 from governance.cases.models import FOLLOW_UP, Case, Operator, Outcome
 from governance.http import UsernameField
@@ -113,24 +114,25 @@ class CaseSerializer(serializers.ModelSerializer):
         return found[case.pk] if case.pk in found else services.case_attention(case)
 
 
-class _CaseFieldsSerializer(serializers.ModelSerializer):
+class _CaseFieldsSerializer(strict.StrictModelSerializer):
     """The fields of a case a client writes; lengths and choices from the model."""
 
-    nhs_number = serializers.CharField(
+    shown_as = CaseSerializer
+    nhs_number = strict.CharField(
         max_length=20,
         required=False,
         allow_blank=True,
         allow_null=True,
         help_text="Ten digits (spaces or dashes allowed), with a valid check digit; optional.",
     )
-    operator = serializers.CharField(
+    operator = strict.CharField(
         max_length=150,
         required=False,
         allow_blank=True,
         allow_null=True,
         help_text="The operator's username; you by default.",
     )
-    device = serializers.IntegerField(
+    device = strict.IntegerField(
         min_value=1,
         max_value=LARGEST_ID,
         required=False,
@@ -168,7 +170,7 @@ class CaseWriteSerializer(_CaseFieldsSerializer):
 class CaseUpdateSerializer(_CaseFieldsSerializer):
     """The body of PATCH /cases/{id}/: any of the fields; new codes are validated again."""
 
-    reason = serializers.CharField(
+    reason = strict.CharField(
         max_length=5000, required=False, allow_blank=True, help_text="Why, for the history."
     )
 
@@ -203,9 +205,11 @@ class OutcomeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OutcomeWriteSerializer(serializers.ModelSerializer):
+class OutcomeWriteSerializer(strict.StrictModelSerializer):
     """The body of POST /cases/{id}/outcomes/: the ranges are the model's (ODI 0-100, pain
     0-10, EQ-5D index -0.594 to 1)."""
+
+    shown_as = OutcomeSerializer
 
     class Meta:
         model = Outcome
@@ -231,13 +235,14 @@ class OperatorSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OperatorWriteSerializer(serializers.Serializer):
+class OperatorWriteSerializer(strict.StrictSerializer):
+    shown_as = OperatorSerializer
     user = serializers.SlugRelatedField(
         slug_field="username",
         queryset=get_user_model().objects.all(),
         help_text="The clinician's username.",
     )
-    evidence = serializers.CharField(
+    evidence = strict.CharField(
         max_length=LONG_TEXT,
         help_text="Training and competence: courses, cases observed, a mentor's sign-off.",
     )

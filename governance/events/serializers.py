@@ -16,6 +16,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from config import serializers as strict
 from governance.events.models import DEVICE_FIELDS, AdverseEvent, YellowCard
 from governance.http import UsernameField, plain_choice
 
@@ -47,7 +48,7 @@ def _max_length(field: str) -> int:
 
 
 def _device_part(field: str, **kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(
+    return strict.CharField(
         source=field,
         max_length=_max_length(field),
         required=False,
@@ -57,7 +58,7 @@ def _device_part(field: str, **kwargs: Any) -> serializers.CharField:
     )
 
 
-class EventDeviceSerializer(serializers.Serializer):
+class EventDeviceSerializer(strict.StrictSerializer):
     """The device involved, as the MHRA's device form asks for it (in its order). On writing,
     a part left out or blank is filled from the case's device and lot where the case knows
     them."""
@@ -140,10 +141,11 @@ class AdverseEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class _EventFieldsSerializer(serializers.ModelSerializer):
+class _EventFieldsSerializer(strict.StrictModelSerializer):
     """The fields of an event a client writes; lengths and choices from the model."""
 
-    case = serializers.IntegerField(
+    shown_as = AdverseEventSerializer
+    case = strict.IntegerField(
         min_value=1,
         max_value=LARGEST_ID,
         required=False,
@@ -213,7 +215,7 @@ class _EventFieldsSerializer(serializers.ModelSerializer):
 class AdverseEventWriteSerializer(_EventFieldsSerializer):
     """The body of POST /adverse-events/."""
 
-    introduction = serializers.IntegerField(
+    introduction = strict.IntegerField(
         min_value=1,
         max_value=LARGEST_ID,
         help_text="The id of an approved (or once approved) introduction of your organisation.",
@@ -227,14 +229,14 @@ class IntroductionOfEventSerializer(serializers.Serializer):
     """The introduction an event is recorded under, read before the rest of the body so that
     who may, and when, are answered first (403, 409) for a body never allowed."""
 
-    introduction = serializers.IntegerField(min_value=1, max_value=LARGEST_ID)
+    introduction = strict.IntegerField(min_value=1, max_value=LARGEST_ID)
 
 
 class AdverseEventUpdateSerializer(_EventFieldsSerializer):
     """The body of PATCH /adverse-events/{id}/: any of the fields; the Yellow Card follows
     unless a lead has decided it."""
 
-    reason = serializers.CharField(
+    reason = strict.CharField(
         max_length=5000, required=False, allow_blank=True, help_text="Why, for the history."
     )
 
@@ -255,7 +257,7 @@ class AdverseEventUpdateSerializer(_EventFieldsSerializer):
 DECISIONS = (YellowCard.SUBMITTED, YellowCard.NOT_REPORTABLE, YellowCard.DUE)
 
 
-class YellowCardWriteSerializer(serializers.Serializer):
+class YellowCardWriteSerializer(strict.StrictSerializer):
     """The body of POST /adverse-events/{id}/yellow-card/ (a governance lead)."""
 
     status = plain_choice(
@@ -265,14 +267,14 @@ class YellowCardWriteSerializer(serializers.Serializer):
         help_text="`submitted` with `reference` and `submitted_on`; `not_reportable` with "
         "`reason`; `due` with `reason` reopens a decided card.",
     )
-    reference = serializers.CharField(
+    reference = strict.CharField(
         max_length=_max_length("yellow_card_reference"),
         required=False,
         allow_blank=True,
         help_text="The MHRA Yellow Card reference.",
     )
     submitted_on = serializers.DateField(required=False, allow_null=True)
-    reason = serializers.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
+    reason = strict.CharField(max_length=LONG_TEXT, required=False, allow_blank=True)
 
 
 class ReportRowSerializer(serializers.Serializer):

@@ -9,6 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config import serializers as strict
 from config.limits import LONG_TEXT  # shared with the page forms
 from governance.http import UsernameField, plain_choice, shared_choice
 from governance.introductions.models import Condition, Introduction, Review, Transition
@@ -18,19 +19,19 @@ from governance.organisations.models import Device
 from governance.organisations.serializers import DeviceSerializer, GuidanceReferenceField
 
 
-class MonitoringSerializer(serializers.Serializer):
+class MonitoringSerializer(strict.StrictSerializer):
     """The monitoring plan: reviews after the first N cases and every M months; a Bernoulli
     CUSUM with acceptable failure rate p0, unacceptable rate p1 (> p0) and threshold h."""
 
-    first_review_after_cases = serializers.IntegerField(
+    first_review_after_cases = strict.IntegerField(
         min_value=1, max_value=100_000, allow_null=True, required=False
     )
-    review_interval_months = serializers.IntegerField(
+    review_interval_months = strict.IntegerField(
         min_value=1, max_value=120, allow_null=True, required=False
     )
-    cusum_p0 = serializers.FloatField(allow_null=True, required=False)
-    cusum_p1 = serializers.FloatField(allow_null=True, required=False)
-    cusum_h = serializers.FloatField(allow_null=True, required=False)
+    cusum_p0 = strict.FloatField(allow_null=True, required=False)
+    cusum_p1 = strict.FloatField(allow_null=True, required=False)
+    cusum_h = strict.FloatField(allow_null=True, required=False)
 
 
 class ConditionSerializer(serializers.ModelSerializer):
@@ -140,15 +141,16 @@ class IntroductionDetailSerializer(IntroductionSerializer):
 
 
 def _text(max_length: int = LONG_TEXT, **kwargs: Any) -> serializers.CharField:
-    return serializers.CharField(
+    return strict.CharField(
         max_length=max_length, required=False, allow_blank=True, default="", **kwargs
     )
 
 
-class IntroductionWriteSerializer(serializers.Serializer):
+class IntroductionWriteSerializer(strict.StrictSerializer):
     """The body of POST /introductions/ and PATCH /introductions/{id}/ (all optional then)."""
 
-    organisation = serializers.CharField(
+    shown_as = IntroductionDetailSerializer
+    organisation = strict.CharField(
         max_length=10,
         required=False,
         allow_null=True,
@@ -156,7 +158,7 @@ class IntroductionWriteSerializer(serializers.Serializer):
         help_text="ODS code; optional when you belong to one organisation.",
     )
     guidance = GuidanceReferenceField(help_text="The guidance reference, e.g. IPG366.")
-    title = serializers.CharField(max_length=200)
+    title = strict.CharField(max_length=200)
     department = _text(200)
     rationale = _text()
     patient_selection = _text()
@@ -164,7 +166,7 @@ class IntroductionWriteSerializer(serializers.Serializer):
     audit_plan = _text()
     research_ethics_reference = _text(100)
     planned_start = serializers.DateField(required=False, allow_null=True)
-    devices = serializers.PrimaryKeyRelatedField(
+    devices = strict.PrimaryKeyRelatedField(
         queryset=Device.objects.all(), many=True, required=False
     )
     monitoring = MonitoringSerializer(required=False)
@@ -179,7 +181,7 @@ class IntroductionWriteSerializer(serializers.Serializer):
 
 class IntroductionUpdateSerializer(IntroductionWriteSerializer):
     organisation = None  # an introduction never moves between organisations
-    reason = serializers.CharField(
+    reason = strict.CharField(
         max_length=5000, required=False, allow_blank=True, help_text="Why, for the history."
     )
 
@@ -193,7 +195,7 @@ class IntroductionUpdateSerializer(IntroductionWriteSerializer):
 
 def _conditions(help_text: str) -> serializers.ListField:
     return serializers.ListField(
-        child=serializers.CharField(max_length=MAX_CONDITION_LENGTH),
+        child=strict.CharField(max_length=MAX_CONDITION_LENGTH),
         max_length=MAX_CONDITIONS,
         required=False,
         default=list,
@@ -201,7 +203,7 @@ def _conditions(help_text: str) -> serializers.ListField:
     )
 
 
-class TransitionRequestSerializer(serializers.Serializer):
+class TransitionRequestSerializer(strict.StrictSerializer):
     action = serializers.ChoiceField(choices=Action.choices)
     reason = _text(5000)
     conditions = _conditions("Conditions of approval (approve only).")
@@ -224,11 +226,14 @@ class TransitionSerializer(serializers.ModelSerializer):
         return {name: fields[name] for name in ("action", "from", "to", "actor", "reason", "at")}
 
 
-class ConditionMeetSerializer(serializers.Serializer):
-    evidence = serializers.CharField(max_length=LONG_TEXT)
+class ConditionMeetSerializer(strict.StrictSerializer):
+    shown_as = ConditionSerializer
+    evidence = strict.CharField(max_length=LONG_TEXT)
 
 
-class ReviewCompleteSerializer(serializers.Serializer):
+class ReviewCompleteSerializer(strict.StrictSerializer):
+    shown_as = ReviewSerializer
+
     outcome = serializers.ChoiceField(choices=ReviewOutcome.choices)
     notes = _text()
     conditions = _conditions("The new conditions (outcome continue_with_conditions only).")

@@ -9,6 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config import serializers as strict
 from governance.http import UsernameField, plain_choice
 from governance.reconciliation import engine
 from governance.reconciliation.models import Finding, Kind, Reconciliation, Status
@@ -56,14 +57,15 @@ class ReconciliationSerializer(serializers.ModelSerializer):
         return reconciliation.counts
 
 
-class ReconciliationUploadSerializer(serializers.Serializer):
+class ReconciliationUploadSerializer(strict.StrictSerializer):
+    shown_as = ReconciliationSerializer
     file = serializers.FileField(
         help_text="The extract: a CSV with episode_id, nhs_number, performed_on (or "
         "OPDATE_01), OPERTN_01..OPERTN_24 (or codes), and optionally approach, "
         "image_guidance, levels.",
         allow_empty_file=True,  # the service says what is wrong with the file, in words
     )
-    organisation = serializers.CharField(
+    organisation = strict.CharField(
         required=False,
         allow_blank=True,
         max_length=10,
@@ -112,8 +114,8 @@ class FindingSerializer(serializers.ModelSerializer):
         return finding.nhs_number_masked
 
 
-class ExplanationSerializer(serializers.Serializer):
-    note = serializers.CharField(
+class ExplanationSerializer(strict.StrictSerializer):
+    note = strict.CharField(
         allow_blank=True,  # the service says what is missing, in the same words as the page
         trim_whitespace=False,
         help_text="Why the finding needs no more action, e.g. 'private patient, logged "

@@ -66,7 +66,7 @@ def test_the_scores_are_optional_and_the_bounds_accepted(api_as, applicant, case
 
     baseline = client.post(
         outcomes_url(case),
-        {"timepoint": "baseline", "collected_on": day, "odi": 100, "eq5d_index": "-0.594"},
+        {"timepoint": "baseline", "collected_on": day, "odi": 100, "eq5d_index": -0.594},
         format="json",
     )
     later = client.post(

@@ -282,10 +282,9 @@ def test_organisation_status_and_applicant_cannot_be_patched(
     introduction.refresh_from_db()
     assert introduction.status == "draft"
     assert introduction.applicant == applicant
-    if field == "organisation":
-        assert response.status_code == 400
-    else:  # read-only fields are ignored, as DRF does
-        assert response.status_code == 200
+    # refused, not ignored (issue 14, finding 7): the client learns the field was not changed
+    assert response.status_code == 400
+    assert field in response.json()
 
 
 def test_put_and_delete_are_not_offered(api_as, make_introduction, applicant):
