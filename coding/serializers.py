@@ -55,28 +55,6 @@ class ContextSerializer(strict.StrictSerializer):
         return attrs
 
 
-class ValidateRequestSerializer(strict.StrictSerializer):
-    ruleset = strict.CharField(help_text="the rule set's name, e.g. IPG366")
-    codes = serializers.ListField(
-        child=CodeTextField(allow_blank=True, trim_whitespace=False, max_length=CODE_MAX_LENGTH),
-        allow_empty=False,
-        help_text="the coded episode in order, at most 24 codes (OPERTN_01 to OPERTN_24)",
-    )
-    context = ContextSerializer(required=False, default=dict)
-
-    def validate_ruleset(self, value: str) -> str:
-        try:
-            return services.ruleset_get(value).name
-        except RuleSetNotFound as error:
-            raise serializers.ValidationError(error.message) from error
-
-    def validate_codes(self, value: list[str]) -> list[str]:
-        too_many = engine.code_count_error(len(value))
-        if too_many:
-            raise serializers.ValidationError(f"{too_many}.")
-        return value
-
-
 class IssueSerializer(serializers.Serializer):
     rule = serializers.CharField()
     severity = serializers.ChoiceField(choices=["error", "warning"])
@@ -98,6 +76,29 @@ class ResultSerializer(serializers.Serializer):
     )
     ruleset = serializers.CharField()
     ruleset_version = serializers.IntegerField()
+
+
+class ValidateRequestSerializer(strict.StrictSerializer):
+    shown_as = ResultSerializer
+    ruleset = strict.CharField(help_text="the rule set's name, e.g. IPG366")
+    codes = serializers.ListField(
+        child=CodeTextField(allow_blank=True, trim_whitespace=False, max_length=CODE_MAX_LENGTH),
+        allow_empty=False,
+        help_text="the coded episode in order, at most 24 codes (OPERTN_01 to OPERTN_24)",
+    )
+    context = ContextSerializer(required=False, default=dict)
+
+    def validate_ruleset(self, value: str) -> str:
+        try:
+            return services.ruleset_get(value).name
+        except RuleSetNotFound as error:
+            raise serializers.ValidationError(error.message) from error
+
+    def validate_codes(self, value: list[str]) -> list[str]:
+        too_many = engine.code_count_error(len(value))
+        if too_many:
+            raise serializers.ValidationError(f"{too_many}.")
+        return value
 
 
 class RuleSetSummarySerializer(serializers.ModelSerializer):

@@ -204,6 +204,7 @@ def _conditions(help_text: str) -> serializers.ListField:
 
 
 class TransitionRequestSerializer(strict.StrictSerializer):
+    shown_as = IntroductionDetailSerializer
     action = serializers.ChoiceField(choices=Action.choices)
     reason = _text(5000)
     conditions = _conditions("Conditions of approval (approve only).")

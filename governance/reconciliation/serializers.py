@@ -115,6 +115,7 @@ class FindingSerializer(serializers.ModelSerializer):
 
 
 class ExplanationSerializer(strict.StrictSerializer):
+    shown_as = FindingSerializer
     note = strict.CharField(
         allow_blank=True,  # the service says what is missing, in the same words as the page
         trim_whitespace=False,
