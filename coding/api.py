@@ -27,6 +27,7 @@ from coding.serializers import (
     RuleSetVersionSerializer,
     ValidateRequestSerializer,
 )
+from config.pagination import PageNumbers
 from governance.http import HasRole
 from governance.permissions import refusal_of
 
@@ -112,6 +113,7 @@ class CodeListView(generics.GenericAPIView):
 
     permission_classes = PERMISSIONS
     serializer_class = CodeSerializer
+    pagination_class = PageNumbers
 
     def get_queryset(self) -> QuerySet[Code]:
         codes = Code.objects.order_by("code")
@@ -131,7 +133,9 @@ class CodeListView(generics.GenericAPIView):
             OpenApiParameter(
                 "q", OpenApiTypes.STR, description="code (any spelling) or words of its title"
             ),
-            OpenApiParameter("page", OpenApiTypes.INT, description="page number, from 1"),
+            OpenApiParameter(
+                "page", {"type": "integer", "minimum": 1}, description="page number, from 1"
+            ),
         ],
         responses=CodePageSerializer,
         tags=["coding"],

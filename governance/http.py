@@ -22,7 +22,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
@@ -30,6 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.api import Conflict
+from config.pagination import bounded_int, bounds_schema
 from governance.errors import Concurrency, InvalidTransition, NotPermitted, PreconditionsUnmet
 from governance.permissions import role_refusal
 
@@ -115,7 +116,9 @@ class CursorPages(CursorPagination):
     findings; SPEC section 4): `{"next", "previous", "results"}`, 50 rows a page unless
     `page_size` (at most 200) says otherwise, by cursor, so that page 1,000 costs what page 1
     costs. Each list names its order with `CursorPages.by(...)`: its first field is the
-    cursor's position, the last a unique key that breaks ties."""
+    cursor's position, the last a unique key that breaks ties. A `page_size` out of 1-200,
+    or a `cursor` that is not one of this list's, is a 400 naming it (not DRF's silent
+    fallback to 50, or its 404)."""
 
     page_size = 50
     page_size_query_param = "page_size"
@@ -125,6 +128,23 @@ class CursorPages(CursorPagination):
     @classmethod
     def by(cls, *ordering: str) -> type[CursorPages]:
         return type(cls.__name__, (cls,), {"ordering": ordering})
+
+    def get_page_size(self, request: Request) -> int:
+        return bounded_int(
+            request, self.page_size_query_param, default=self.page_size, maximum=self.max_page_size
+        )
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            message = "Not a cursor of this list: follow the `next` or `previous` link."
+            raise DRFValidationError({self.cursor_query_param: [message]}) from None
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        bounds_schema(parameters, self.page_size_query_param, self.max_page_size)
+        return parameters
 
 
 ERRORS = {

@@ -51,7 +51,11 @@ HISTORY_PAGING = [
     OpenApiParameter(
         "cursor", str, description='From the `Link: <...>; rel="next"` header of a page.'
     ),
-    OpenApiParameter("limit", int, description=f"Entries a page, 1-{audit.MAX_LIMIT} (50)."),
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": audit.MAX_LIMIT},
+        description=f"Entries a page, 1-{audit.MAX_LIMIT} (50).",
+    ),
 ]
 CSV_RESPONSE = {
     (200, "text/csv"): OpenApiResponse(

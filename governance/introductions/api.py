@@ -16,6 +16,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.pagination import PageNumbers
 from governance.http import CONFLICT, ERRORS, DomainErrorMixin, HasRole
 from governance.introductions import services
 from governance.introductions.models import MONITORING_FIELDS, Condition, Introduction, Review
@@ -57,6 +58,7 @@ class IntroductionViewSet(
 
     permission_classes = [IsAuthenticated, HasRole]
     serializer_class = IntroductionSerializer
+    pagination_class = PageNumbers
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

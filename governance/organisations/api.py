@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import viewsets
 from rest_framework.permissions import IsAuthenticated
 
+from config.pagination import PageNumbers
 from governance.http import DomainErrorMixin, HasRole
 from governance.organisations.models import Guidance
 from governance.organisations.serializers import GuidanceSerializer
@@ -15,6 +16,7 @@ class GuidanceViewSet(DomainErrorMixin, viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [IsAuthenticated, HasRole]
     serializer_class = GuidanceSerializer
+    pagination_class = PageNumbers
     queryset = Guidance.objects.select_related("ruleset")
     lookup_field = "reference"
     lookup_value_regex = "[^/]+"

@@ -54,8 +54,8 @@ def test_the_next_links_walk_every_event_once_the_most_recently_found_first(
     assert pages == 4
 
 
-def test_a_malformed_cursor_is_a_404_not_a_500(api_as, admin_user):
-    assert api_as(admin_user).get(EVENTS, {"cursor": "nonsense"}).status_code == 404
+def test_a_malformed_cursor_is_a_400_not_a_500(api_as, admin_user):
+    assert api_as(admin_user).get(EVENTS, {"cursor": "nonsense"}).status_code == 400
 
 
 def test_only_the_callers_organisations_events_are_listed(

@@ -248,7 +248,8 @@ def test_the_findings_are_paged_by_cursor(api_as, lead, reconcile, cases):
     assert len(second["results"]) == 10 and second["next"] is None
     assert second["results"][0]["episode_id"] == "E050"
     assert len(small["results"]) == 7
-    assert len(client.get(findings_url(run) + "?page_size=500").json()["results"]) == 60
+    assert len(client.get(findings_url(run) + "?page_size=200").json()["results"]) == 60
+    assert client.get(findings_url(run) + "?page_size=500").status_code == 400
 
 
 # --- explanations ------------------------------------------------------------------------
