@@ -14,7 +14,7 @@ from rest_framework import serializers
 from coding.serializers import CODE_MAX_LENGTH, CodeTextField, ResultSerializer
 from config import serializers as strict
 from governance.cases import services
-from governance.cases.models import FOLLOW_UP, Case, Operator, Outcome
+from governance.cases.models import FOLLOW_UP, Approach, Case, ImageGuidance, Operator, Outcome
 from governance.http import UsernameField
 from governance.permissions import may
 
@@ -26,12 +26,25 @@ FOLLOW_UP_STATES = ("done", "due", "overdue", "not_yet")
 # --- cases -----------------------------------------------------------------------------------
 
 
+class NotRecordedIsNull(serializers.ChoiceField):
+    """A choice the model stores blank when it is not recorded, shown as null (SPEC section 3:
+    `approach` is open, percutaneous or null), as the schema says."""
+
+    def __init__(self, choices: Any, **kwargs: Any) -> None:
+        super().__init__(choices, allow_null=True, read_only=True, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        return super().to_representation(value) if value else None
+
+
 class CaseSerializer(serializers.ModelSerializer):
     """A case as the caller may see it. The view puts in the context what would otherwise cost
     a query a case: `attention` (services.cases_attention of the page) and `today`."""
 
     operator = UsernameField()
     logged_by = UsernameField()
+    approach = NotRecordedIsNull(Approach.choices)
+    image_guidance = NotRecordedIsNull(ImageGuidance.choices)
     nhs_number = serializers.SerializerMethodField(
         help_text="In full (ten digits) for the introduction's clinicians and governance leads; "
         "masked as `nhs_number_masked` for others. Empty when not recorded."

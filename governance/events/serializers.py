@@ -81,9 +81,11 @@ class YellowCardSerializer(serializers.Serializer):
     `reason`), or `not_required` (not a reportable device incident)."""
 
     status = plain_choice(YellowCard, source="yellow_card", read_only=True)
-    due_by = serializers.DateField(source="yellow_card_due_by", read_only=True)
+    due_by = serializers.DateField(source="yellow_card_due_by", read_only=True, allow_null=True)
     reference = serializers.CharField(source="yellow_card_reference", read_only=True)
-    submitted_on = serializers.DateField(source="yellow_card_submitted_on", read_only=True)
+    submitted_on = serializers.DateField(
+        source="yellow_card_submitted_on", read_only=True, allow_null=True
+    )
     reason = serializers.CharField(
         source="yellow_card_reason",
         read_only=True,

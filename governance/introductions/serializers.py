@@ -35,7 +35,7 @@ class MonitoringSerializer(strict.StrictSerializer):
 
 
 class ConditionSerializer(serializers.ModelSerializer):
-    met_by = UsernameField()
+    met_by = UsernameField(allow_null=True)
     status = plain_choice(Condition.State, read_only=True)
 
     class Meta:
@@ -55,8 +55,14 @@ class ConditionSerializer(serializers.ModelSerializer):
 
 
 class ReviewSerializer(serializers.ModelSerializer):
-    completed_by = UsernameField()
+    completed_by = UsernameField(allow_null=True)
     status = plain_choice(Review.State, read_only=True)
+    outcome = serializers.ChoiceField(
+        choices=ReviewOutcome.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Blank until done.",
+    )
     is_due = serializers.BooleanField(read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
 

@@ -85,7 +85,7 @@ class FindingSerializer(serializers.ModelSerializer):
     )
     rules = serializers.ListField(child=serializers.CharField(), read_only=True)
     explained = serializers.BooleanField(read_only=True)
-    explained_by = UsernameField()
+    explained_by = UsernameField(allow_null=True)
 
     class Meta:
         model = Finding
