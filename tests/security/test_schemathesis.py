@@ -35,7 +35,7 @@ from governance.models import AdverseEvent, Case, Introduction, Reconciliation
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 40  # a operation and persona: about 3,900 requests, 2 minutes on SQLite
+EXAMPLES = 40  # a operation and persona: about 3,900 requests, under a minute on SQLite
 PERSONAS = ("clinician", "lead")
 CHECKS = [
     not_a_server_error,
