@@ -22,5 +22,5 @@ urlpatterns = [
     path("v1/auth/token/", TokenView.as_view(), name="api-token"),
     path("v1/", include("coding.api_urls")),
     path("v1/", include("governance.api_urls")),
-    re_path(r"^.*/$", not_found),
+    re_path(r"^.*/$", not_found, name="api-not-found"),
 ]

@@ -46,9 +46,9 @@ class LockContentionMiddleware:
 
 class SessionMiddleware(session_middleware.SessionMiddleware):
     """Django's, but a session that cannot be saved because another writer holds SQLite's lock
-    leaves the answer as it is: the session is saved on every request to end it after a time
-    idle (settings, SESSION_SAVE_EVERY_REQUEST), and a missed refresh is harmless, where
-    Django's own would turn the answer (a decision made, or the 409 saying why not) into a 400."""
+    leaves the answer as it is: a session in use is saved now and then to push its idle end
+    on (governance/accounts/sessions.py), and a missed refresh is harmless, where Django's own
+    would turn the answer (a decision made, or the 409 saying why not) into a 400."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         try:

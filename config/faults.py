@@ -83,10 +83,10 @@ class _Writes:
         result = execute(sql, params, many, context)
         if not sql.lstrip().upper().startswith(_READS):
             connection = context["connection"]
-            if connection.in_atomic_block:
-                connection.on_commit(self._committed)
-            else:
+            if not connection.in_atomic_block:
                 self._committed()
+            elif not any(entry[1] == self._committed for entry in connection.run_on_commit):
+                connection.on_commit(self._committed)  # once a transaction, however many writes
         return result
 
 

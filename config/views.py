@@ -42,7 +42,7 @@ def service_status(request: HttpRequest) -> HttpResponse:
     whoever asks, and shows nothing else (what /healthz already tells anyone)."""
     if not status.database_answers():
         request.user = AnonymousUser()  # the session is in the database: do not read it
-        # ...nor save it (SESSION_SAVE_EVERY_REQUEST): without it the session middleware
+        # ...nor save it (governance/accounts/sessions.py): without it the session middleware
         # leaves the session and its cookie as they are.
         del request.session
         context = {"status": status.service_status(database=False), "messages": []}

@@ -155,9 +155,9 @@ def _organisation(number: int, admin, password: str) -> tuple[Organisation, dict
         ("lead2", roles.LEAD, "Second lead"),
     ):
         user = _user(f"{ods.lower()}-{key}", first, ods, role, password)
-        organisations.organisation_add_member(
-            organisation=organisation, user=user, actor=admin, reason=REASON
-        )
+        # No actor: a command is trusted, as `grant_role` is (the administrator could add
+        # only people already in one of their organisations).
+        organisations.organisation_add_member(organisation=organisation, user=user, reason=REASON)
         users[key] = user
     return organisation, users
 

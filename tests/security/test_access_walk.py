@@ -67,6 +67,7 @@ ACCESS: dict[str, tuple[str, str, str, str]] = {
     "api-schema": (OK, OK, OK, OK),
     "api-docs": (OK, OK, OK, OK),
     "api-token": (GET_NOT_ALLOWED,) * 4,
+    "api-not-found": (HIDDEN,) * 4,  # any other path under /api/: a JSON 404
     "coding-validate": (GET_NOT_ALLOWED,) * 4,
     "coding-codes": (OK, OK, OK, OK),
     "coding-ruleset-list": (OK, OK, OK, OK),
@@ -179,7 +180,11 @@ ACCESS: dict[str, tuple[str, str, str, str]] = {
     "governance:guidance_recommendation": (FORBIDDEN, FORBIDDEN, OK, FORBIDDEN),
 }
 # What an anonymous caller gets where it is not LOGIN.
-PUBLIC = {"login": OK, "healthz": OK}  # the token endpoint: POST signs in, DELETE signs out
+PUBLIC = {
+    "login": OK,
+    "healthz": OK,
+    "api-not-found": HIDDEN,
+}  # the token endpoint: POST signs in, DELETE signs out
 # The objects of these names, instead of A's approved introduction's.
 OBJECT_OF_NAME = {
     "governance:introduction_edit": "editable",

@@ -19,7 +19,9 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -291,6 +293,17 @@ def test_each_request_keeps_the_session_alive(client, applicant):
 
     idle = timedelta(minutes=settings.SESSION_IDLE_MINUTES)
     assert _session(client).expire_date > timezone.now() + idle - timedelta(minutes=1)
+
+
+def test_a_session_in_use_is_not_written_on_every_request(client, applicant):
+    sign_in(client, "applicant", PASSWORD)
+    saved = _session(client).expire_date
+
+    with CaptureQueriesContext(connection) as queries:
+        assert signed_in_as(client) == "applicant"
+
+    assert not [q for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    assert _session(client).expire_date == saved
 
 
 def test_a_session_ends_after_inactivity(client, applicant):

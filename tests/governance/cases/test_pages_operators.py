@@ -42,7 +42,7 @@ def test_the_form_offers_only_clinicians_not_yet_approved(client, lead, applican
     ("fields", "field", "message"),
     [
         ({"evidence": "   "}, "evidence", "Enter the training and competence evidence"),
-        ({"evidence": "x" * 6000}, "evidence", "at most 5000 characters"),
+        ({"evidence": "x" * 6000}, "evidence", "must be 5000 characters or fewer"),
         ({"user": ""}, "user", "Choose the clinician to approve"),
         (date_fields("approved_on", (1, 1, "0001")), "approved_on", "1990 or later"),
         (date_fields("approved_on", (31, 2, 2026)), "approved_on", "must be a real date"),
