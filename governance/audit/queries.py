@@ -31,7 +31,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -48,7 +48,8 @@ from governance import downloads, roles
 from governance.accounts.models import SignInEvent
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
 from governance.audit.permissions import read_history_refusal
-from governance.cases.models import Case, Operator, Outcome
+from governance.cases.models import Case, Operator, Outcome, masked_nhs_number
+from governance.cases.permissions import see_nhs_number_refusal
 from governance.dates import nhs_date, nhs_datetime
 from governance.events.display import LABELS as EVENT_LABELS
 from governance.events.models import AdverseEvent
@@ -706,8 +707,57 @@ def history_page(
         fetched.extend((source, row) for row in rows)
     fetched.sort(key=_sort_key, reverse=True)
     more = len(fetched) > limit
-    entries = _entries(fetched[:limit])
+    entries = _masked(viewer, _entries(fetched[:limit]))
     return Page(entries, entries[-1].cursor if more and entries else None)
+
+
+# Fields the history shows only to those who may see them on the record itself: the NHS
+# number, to the clinical team of the introduction (cases/permissions.py); masked for others.
+SECRET_FIELDS = frozenset({"nhs_number"})
+
+
+def _masked(viewer, entries: list[Entry]) -> list[Entry]:
+    """The entries with each secret field masked where the viewer may not see it."""
+    secret = [e for e in entries if any(c.field in SECRET_FIELDS for c in e.changes)]
+    if not secret:
+        return entries
+    introductions = Introduction.objects.in_bulk({e.introduction_id for e in secret})
+    hidden = {pk for pk, i in introductions.items() if see_nhs_number_refusal(viewer, i)}
+    labels = {
+        field_label(source.name, f)
+        for source in TRACKED.values()
+        if isinstance(source, Tracked)
+        for f in _tracked_fields(source)
+        if f.name in SECRET_FIELDS
+    }
+    return [
+        _mask(entry, labels)
+        if entry.introduction_id in hidden or entry.introduction_id is None
+        else entry
+        for entry in entries
+    ]
+
+
+def _mask(entry: Entry, labels: set[str]) -> Entry:
+    def hide(value: Any) -> Any:
+        return masked_nhs_number(str(value)) if value else value
+
+    changes = [
+        replace(
+            c,
+            old=hide(c.old),
+            new=hide(c.new),
+            old_display=hide(c.old_display),
+            new_display=hide(c.new_display),
+        )
+        if c.field in SECRET_FIELDS
+        else c
+        for c in entry.changes
+    ]
+    details = tuple(
+        replace(d, value=hide(d.value)) if d.label in labels else d for d in entry.details
+    )
+    return replace(entry, changes=changes, details=details)
 
 
 def _sort_key(pair: tuple[Source, Any]) -> tuple[datetime, int, int]:
