@@ -135,6 +135,8 @@ NOT_JSON = {"/api/docs/", "/api/schema/"}  # the Swagger UI page and the OpenAPI
 
 
 def expected(who: str, url: str) -> set[int]:
+    if url == "/api//":  # the JSON 404 of any path under /api/ that names nothing
+        return {404}
     if url == TOKEN:  # POST is open to all and reads the body; DELETE signs the caller out
         return {400, 405} if who != "anonymous" else {400, 401, 405}
     if who == "anonymous":  # who first: the body is never read
