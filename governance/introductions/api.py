@@ -149,6 +149,9 @@ class IntroductionViewSet(
         if request.method == "GET":
             rows = introduction.transitions.select_related("actor")
             return Response(TransitionSerializer(rows, many=True).data)
+        # Who first: the body names the action, but a caller who is the party of none is a 403
+        # whatever it says (which party one action needs, the service says, in words).
+        require("governance.act_on_introduction", request.user, introduction)
         body = TransitionRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         introduction = services.introduction_transition(
@@ -177,7 +180,7 @@ class ConditionViewSet(_OfVisibleIntroductions):
 
     serializer_class = ConditionSerializer
     model = Condition
-    related = ("met_by",)
+    related = ("introduction", "met_by")
 
     @extend_schema(
         request=ConditionMeetSerializer,
@@ -186,6 +189,7 @@ class ConditionViewSet(_OfVisibleIntroductions):
     @action(detail=True, methods=["post"])
     def meet(self, request: Request, pk: str | None = None) -> Response:
         condition = self.get_object()
+        require("governance.meet_condition", request.user, condition.introduction)
         body = ConditionMeetSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         condition = services.condition_meet(
@@ -199,7 +203,7 @@ class ReviewViewSet(_OfVisibleIntroductions):
 
     serializer_class = ReviewSerializer
     model = Review
-    related = ("completed_by",)
+    related = ("introduction", "completed_by")
 
     @extend_schema(
         request=ReviewCompleteSerializer,
@@ -210,6 +214,7 @@ class ReviewViewSet(_OfVisibleIntroductions):
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str | None = None) -> Response:
         review = self.get_object()
+        require("governance.complete_review", request.user, review.introduction)
         body = ReviewCompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         review = services.review_complete(review=review, actor=request.user, **body.validated_data)

@@ -9,7 +9,9 @@ what the page, the API and the admin say), each registered as a `rules` permissi
   governance.meet_condition (obj)         a governance lead who is not the applicant, while live
   governance.complete_review (obj)        the same
 
-Workflow actions: `party_refusal` for the party of each rule in workflow.TRANSITIONS.
+Workflow actions: `party_refusal` for the party of each rule in workflow.TRANSITIONS, and
+  governance.act_on_introduction (obj)    a party of some action: the applicant (clinical
+                                          role) or a governance lead who is not the applicant
 """
 
 from __future__ import annotations
@@ -50,6 +52,24 @@ def party_refusal(party: Party, introduction, user, verb: str) -> str | None:
     if is_applicant(user, introduction):
         return f"You cannot {verb} your own application: another governance lead must."
     return None
+
+
+ACT_ON = "take a workflow action on"
+
+
+def act_refusal(user, introduction) -> str | None:
+    """Why `user` is the party of no workflow action at all on the introduction, whatever its
+    state, or None. The API asks before reading which action the body names; which party one
+    action needs is workflow.refusal's to say."""
+    refusals = [party_refusal(party, introduction, user, ACT_ON) for party in Party]
+    if None in refusals:
+        return None
+    if len(set(refusals)) == 1:  # not a member: every party says so
+        return refusals[0]
+    return (
+        f"Only the applicant, or a governance lead who is not the applicant, may {ACT_ON} "
+        "this introduction."
+    )
 
 
 def create_refusal(user, obj=None) -> str | None:
@@ -103,6 +123,7 @@ def complete_review_refusal(user, introduction) -> str | None:
 add_perm("governance.create_introduction", create_refusal)
 add_perm("governance.read_introduction", read_refusal)
 add_perm("governance.edit_introduction", edit_now_refusal)
+add_perm("governance.act_on_introduction", act_refusal)
 add_perm("governance.meet_condition", meet_condition_refusal)
 add_perm("governance.complete_review", complete_review_refusal)
 
