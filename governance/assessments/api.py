@@ -31,12 +31,14 @@ from governance.assessments.models import (
     Kind,
     assessment_of,
 )
+from governance.assessments.permissions import fill_refusal
 from governance.assessments.serializers import (
     EqualityAssessmentSerializer,
     SustainabilityAssessmentSerializer,
 )
 from governance.http import CONFLICT, ERRORS, DomainErrorMixin, HasRole
 from governance.introductions.models import Introduction
+from governance.permissions import require
 
 SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     Kind.EQUALITY: EqualityAssessmentSerializer,
@@ -114,6 +116,8 @@ class AssessmentView(_AssessmentAPIView):
 
     def put(self, request: Request, pk: int) -> Response:
         introduction = self._introduction()
+        # Who first: a 403 says more than a 400 about answers this caller may never give.
+        require(fill_refusal, request.user, introduction)
         body = self._serializer(data=request.data)
         body.is_valid(raise_exception=True)
         SAVE[self.kind](introduction=introduction, actor=request.user, data=body.service_data())
@@ -123,6 +127,7 @@ class AssessmentView(_AssessmentAPIView):
 class SignOffView(_AssessmentAPIView):
     def post(self, request: Request, pk: int) -> Response:
         introduction = self._introduction()
+        require(f"governance.sign_off_{self.kind}_assessment", request.user, introduction)
         body = SignOffSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.assessment_sign_off(
