@@ -17,13 +17,16 @@ from governance.introductions import workflow
 from governance.permissions import add_perm, membership_refusal
 
 
-def log_refusal(user, introduction) -> str | None:
-    why = membership_refusal(user, introduction)
-    if why:
-        return why
+def log_role_refusal(user, obj=None) -> str | None:
+    """Why `user` may log under no introduction at all: no clinical role. The API asks it
+    before reading a body that names the introduction (events/api.py)."""
     if not roles.is_clinical(user):
         return "Only a clinician or governance lead may log cases, outcomes and adverse events."
     return None
+
+
+def log_refusal(user, introduction) -> str | None:
+    return membership_refusal(user, introduction) or log_role_refusal(user)
 
 
 def cases_conflict(introduction) -> str | None:

@@ -28,6 +28,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from governance.cases.permissions import log_role_refusal
 from governance.errors import InvalidTransition
 from governance.events import exports, services
 from governance.events.models import AdverseEvent, Harm, YellowCard
@@ -146,6 +147,9 @@ class AdverseEventsView(_EventsAPIView):
     )
     def post(self, request: Request) -> Response:
         # Who and when first: a 403 or 409 says more than a 400 about a body never allowed.
+        # A role that records no events anywhere is refused before the body is read at all;
+        # who may record under the introduction it names is asked once it is read.
+        require(log_role_refusal, request.user)
         head = IntroductionOfEventSerializer(data=request.data)
         head.is_valid(raise_exception=True)
         visible = Introduction.objects.visible_to(request.user)
