@@ -31,6 +31,7 @@ from governance.organisations.services import organisation_for_application
 from governance.permissions import may, require
 from governance.reconciliation import services
 from governance.reconciliation.models import STORED, Finding, Reconciliation
+from governance.reconciliation.permissions import reconcile_role_refusal
 from governance.reconciliation.serializers import (
     ExplanationSerializer,
     FindingSerializer,
@@ -99,7 +100,10 @@ class ReconciliationsView(_ReconciliationAPIView):
         tags=TAGS,
     )
     def post(self, request: Request) -> Response:
-        # Who first: a 403 says more than a 400 about a file this caller may never upload.
+        # Who first: a 403 says more than a 400 (or a 415) about a file this caller may never
+        # upload. Not a lead: refused before the body is parsed; which organisation the upload
+        # is for, and whether they lead there, once it is read.
+        require(reconcile_role_refusal, request.user)
         head = ReconciliationUploadSerializer(data=request.data, partial=True)
         head.is_valid(raise_exception=True)
         organisation = organisation_for_application(

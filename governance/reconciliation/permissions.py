@@ -49,16 +49,32 @@ def read_refusal(user, obj=None) -> str | None:
     return _membership_refusal(user, obj)
 
 
-def _lead_refusal(user, obj, doing: str) -> str | None:
+def _lead_role_refusal(user, doing: str) -> str | None:
     if not roles.is_lead(user):
         return f"Only a governance lead may {doing}."
+    return None
+
+
+def _lead_refusal(user, obj, doing: str) -> str | None:
+    why = _lead_role_refusal(user, doing)
+    if why:
+        return why
     if obj is None:
         return NOT_A_MEMBER
     return _membership_refusal(user, obj)
 
 
+RECONCILE = "reconcile an extract of coded episodes"
+
+
 def reconcile_refusal(user, organisation) -> str | None:
-    return _lead_refusal(user, organisation, "reconcile an extract of coded episodes")
+    return _lead_refusal(user, organisation, RECONCILE)
+
+
+def reconcile_role_refusal(user, obj=None) -> str | None:
+    """Why `user` may reconcile for no organisation at all: not a governance lead. The API asks
+    it before reading the upload, which may name the organisation."""
+    return _lead_role_refusal(user, RECONCILE)
 
 
 def explain_refusal(user, finding) -> str | None:
