@@ -19,6 +19,8 @@ import schemathesis
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -58,8 +60,18 @@ FUZZ = settings(
 def demo(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo", "--password", "not-used-here", verbosity=0)
-    yield
-    cache.clear()
+    # The WSGI application is called here directly, not through Django's test client, which
+    # is what keeps a request from closing the test's connection (close_old_connections on
+    # request_started and request_finished): on PostgreSQL that closes the connection holding
+    # the test's transaction, and every later request would meet a closed connection.
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
+        cache.clear()
 
 
 def _token(username: str) -> str:
