@@ -81,7 +81,8 @@ class _Writes:
         self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict
     ) -> Any:
         result = execute(sql, params, many, context)
-        if not sql.lstrip().upper().startswith(_READS):
+        # Every query of every request passes here: read the first word, not the whole SQL.
+        if not sql.lstrip()[:9].upper().startswith(_READS):
             connection = context["connection"]
             if not connection.in_atomic_block:
                 self._committed()
