@@ -10,6 +10,7 @@ class GovernanceConfig(AppConfig):
         from governance.accounts import receivers as _accounts  # noqa: F401
         from governance.assessments import permissions as _assessments  # noqa: F401
         from governance.audit import permissions as _audit  # noqa: F401
+        from governance.audit import receivers as _audit_index  # noqa: F401
         from governance.cases import permissions as _cases  # noqa: F401
         from governance.cases import receivers as _receivers  # noqa: F401
         from governance.events import permissions as _events  # noqa: F401

@@ -7,6 +7,7 @@ Code imports a model from its feature package, never from here.
 
 from governance.accounts.models import SignInEvent
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
+from governance.audit.models import HistoryIndex
 from governance.cases.models import Case, Operator, Outcome
 from governance.events.models import AdverseEvent
 from governance.introductions.models import (
@@ -34,6 +35,7 @@ __all__ = [
     "EqualityAssessment",
     "Finding",
     "Guidance",
+    "HistoryIndex",
     "Introduction",
     "IntroductionDevice",
     "Membership",

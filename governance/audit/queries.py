@@ -4,16 +4,18 @@ sign-in record (sign-ins, failures, lockouts, sign-outs, API tokens issued and r
 
 The one query service behind `GET /api/v1/introductions/{id}/history/`, `GET /api/v1/history/`,
 their CSV exports and the audit page. It reads django-simple-history's tables (one per tracked
-model, see `track`) and the append-only record of role grants, and never writes: history rows
-are immutable (governance/history.py).
+model, see `track`) and the append-only records of role grants and sign-ins, through the history
+index (audit/models.py): one row per entry on one table, written beside each entry. It never
+writes: history rows are immutable (governance/history.py).
 
 Each entry is one row: when, who, which record (named as people know it: "Case 12 of <the
 introduction's title>"), created/changed/deleted (or, for people, the role given or taken, the
 member added or removed), why, its changes as readable before/after pairs under the fields'
 labels, and the whole record as it stood after the change (`details`, for the page's "full
-record"). Entries come newest first, in pages walked with a keyset cursor over
-(date, table, id), never OFFSET, so a page costs the same number of queries (about a dozen)
-and index lookups at the millionth row as at the first:
+record"). Entries come newest first, in pages walked with a keyset cursor over the index's
+(at, id), never OFFSET: a page is one index range read, then one query a record type on the
+page for its rows and one a related model for their names, the same at the millionth entry as
+at the first, however many models are tracked:
 
     page = history_page(viewer=user, filters=HistoryFilter(introduction=42), limit=50)
     page.entries, page.next_cursor   # pass next_cursor back for the next (older) page
@@ -47,6 +49,7 @@ from django.utils.text import capfirst
 from governance import downloads, roles
 from governance.accounts.models import SignInEvent
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
+from governance.audit.models import HistoryIndex
 from governance.audit.permissions import read_history_refusal
 from governance.cases.models import Case, Operator, Outcome, masked_nhs_number
 from governance.cases.permissions import see_nhs_number_refusal
@@ -114,7 +117,6 @@ class Tracked:
 
     model: type[models.Model]
     introduction_field: str | None
-    rank: int  # tie-breaker between tables in the newest-first order
     organisation_field: str | None = None
     member_field: str | None = None
     actions: Mapping[str, str] = field(default_factory=dict)
@@ -148,27 +150,6 @@ class Tracked:
         )
         return history.objects.annotate(previous_history_id=Subquery(previous)).select_related(
             "history_user"
-        )
-
-    def scope(self, viewer, introduction: int | None, member: int | None) -> Q | None:
-        """The rows the viewer may read under these filters; None when there are none."""
-        column = self.introduction_field
-        if column is None:  # of people, or of an organisation: the viewer's organisations
-            if introduction is not None or (member is not None and self.member_field is None):
-                return None
-            scope = Q(**{f"{self.organisation_field}__in": organisation_ids(viewer)})
-            if member is not None:
-                scope &= Q(**{self.member_field: member})
-            return scope if self.types == "+~-" else scope & Q(history_type__in=list(self.types))
-        if member is not None:
-            return None
-        if introduction is not None:
-            return Q(**{column: introduction})
-        orgs = organisation_ids(viewer)
-        if column == "id" and self.model is Introduction:
-            return Q(organisation_id__in=orgs)
-        return Q(
-            **{f"{column}__in": Introduction.objects.filter(organisation_id__in=orgs).values("id")}
         )
 
     def previous_id(self, row) -> int | None:
@@ -227,7 +208,6 @@ class RoleGrants:
     """The append-only record of roles given and taken away (organisations.RoleGrant): one
     entry a row, shown for the users of the viewer's organisations, of no introduction."""
 
-    rank: int
     model = RoleGrant
     name = "rolegrant"
     label = "role grant"
@@ -238,13 +218,6 @@ class RoleGrants:
 
     def queryset(self) -> models.QuerySet:
         return RoleGrant.objects.select_related("by")
-
-    def scope(self, viewer, introduction: int | None, member: int | None) -> Q | None:
-        if introduction is not None:
-            return None
-        members = Membership.objects.filter(organisation_id__in=organisation_ids(viewer))
-        scope = Q(user_id__in=members.values("user_id"))
-        return scope & Q(user_id=member) if member is not None else scope
 
     def previous_id(self, row) -> None:
         return None
@@ -284,7 +257,6 @@ class SignInEvents:
     of the users of their organisations; administrators also those of usernames that are
     nobody's (someone guessing), which belong to no organisation."""
 
-    rank: int
     model = SignInEvent
     # Everyone signs in every day: the history shows these only when they are asked for
     # (?model=signinevent), so that they never bury the changes.
@@ -298,15 +270,6 @@ class SignInEvents:
 
     def queryset(self) -> models.QuerySet:
         return SignInEvent.objects.select_related("user")
-
-    def scope(self, viewer, introduction: int | None, member: int | None) -> Q | None:
-        if introduction is not None:
-            return None
-        members = Membership.objects.filter(organisation_id__in=organisation_ids(viewer))
-        scope = Q(user_id__in=members.values("user_id"))
-        if member is not None:
-            return scope & Q(user_id=member)
-        return scope | Q(user__isnull=True) if roles.is_admin(viewer) else scope
 
     def previous_id(self, row) -> None:
         return None
@@ -349,7 +312,6 @@ class SignInEvents:
             reason=reason,
             changes=[],
             history_id=row.pk,
-            rank=self.rank,
             action=row.get_outcome_display(),
             summary=f"{row.get_outcome_display()}: {who}",
             record=f"Account of {who}",
@@ -365,12 +327,12 @@ def track(model: type[models.Model], introduction_field: str = "introduction_id"
     """Include a history-tracked model in the audit history of introductions.
 
     The audit package sits above the features (DESIGN.md, "Architecture"): it tracks each
-    feature's models below, with the historical column that holds the introduction's id; keep
-    it a direct column (an index on it, history_date and history_id keeps pages fast).
+    feature's models below, with the historical column that holds the introduction's id (a
+    direct column: the history index copies it, audit/index.py).
     """
     name = model._meta.model_name
     if name not in TRACKED:
-        TRACKED[name] = Tracked(model, introduction_field, rank=len(TRACKED))
+        TRACKED[name] = Tracked(model, introduction_field)
 
 
 track(Introduction, "id")
@@ -387,27 +349,25 @@ track(AdverseEvent)
 TRACKED["membership"] = Tracked(
     Membership,
     introduction_field=None,
-    rank=len(TRACKED),
     organisation_field="organisation_id",
     member_field="user_id",
     actions={"+": "Member added", "~": "Membership changed", "-": "Member removed"},
 )
-TRACKED["rolegrant"] = RoleGrants(rank=len(TRACKED))
+TRACKED["rolegrant"] = RoleGrants()
 # Reconciliations of an organisation's coded episodes: who uploaded which extract and what it
 # found; and the findings a lead explained (their creation is the run's).
 TRACKED["reconciliation"] = Tracked(
-    Reconciliation, introduction_field=None, rank=len(TRACKED), organisation_field="organisation_id"
+    Reconciliation, introduction_field=None, organisation_field="organisation_id"
 )
 TRACKED["finding"] = Tracked(
     Finding,
     introduction_field=None,
-    rank=len(TRACKED),
     organisation_field="reconciliation__organisation_id",
     actions={"~": "Finding explained"},
     types="~",
 )
 # Who signed in, failed, was locked out or signed out, and API tokens issued and revoked.
-TRACKED["signinevent"] = SignInEvents(rank=len(TRACKED))
+TRACKED["signinevent"] = SignInEvents()
 
 
 # --- records named as people know them ------------------------------------------------------
@@ -514,7 +474,6 @@ class Entry:
     reason: str
     changes: list[Change]
     history_id: int
-    rank: int
     action: str = ""  # what happened, where the type says too little: "Role given"
     summary: str = ""  # for people: "Governance lead given to Alice Smith"
     record: str = ""  # the record as people know it: "Case 12 of <introduction title>"
@@ -523,14 +482,6 @@ class Entry:
     @property
     def type_label(self) -> str:
         return self.action or TYPE_LABELS.get(self.type, self.type)
-
-    @property
-    def key(self) -> tuple[datetime, int, int]:
-        return (self.at, self.rank, self.history_id)
-
-    @property
-    def cursor(self) -> str:
-        return encode_cursor(self.key)
 
 
 @dataclass(frozen=True)
@@ -617,58 +568,45 @@ def _moment(value: str | None, name: str, *, end: bool = False) -> datetime | No
     return moment
 
 
-def encode_cursor(key: tuple[datetime, int, int]) -> str:
-    at, rank, history_id = key
-    raw = f"{at.isoformat()}|{rank}|{history_id}".encode()
+def encode_cursor(key: tuple[datetime, int]) -> str:
+    at, position = key
+    raw = f"{at.isoformat()}|{position}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int, int]:
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, rank, history_id = raw.split("|")
+        at, position = raw.split("|")
         moment = datetime.fromisoformat(at)
         if timezone.is_naive(moment) or not 1900 <= moment.year <= 9000:
             raise ValueError
-        return moment, int(rank), int(history_id)
+        return moment, int(position)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise ValidationError({"cursor": ["This cursor is not valid."]}) from None
 
 
-def _older_than(source: Source, key: tuple[datetime, int, int]) -> Q:
-    """Rows of `source` that come after `key` in newest-first order of (date, rank, id)."""
-    at, key_rank, row_id = key
-    date, pk = source.date_field, source.id_field
-    if source.rank < key_rank:
-        return Q(**{f"{date}__lte": at})
-    if source.rank == key_rank:
-        return Q(**{f"{date}__lt": at}) | Q(**{date: at, f"{pk}__lt": row_id})
-    return Q(**{f"{date}__lt": at})
-
-
-def _rows(
-    source: Source,
-    scope: Q,
-    filters: HistoryFilter,
-    user_id: int | None,
-    key: tuple | None,
-    limit: int,
-) -> list:
-    date = source.date_field
-    rows = source.queryset().filter(scope)
-    if user_id is not None:
-        rows = rows.filter(**{source.actor_field: user_id})
-    if filters.since:
-        rows = rows.filter(**{f"{date}__gte": filters.since})
-    if filters.until:
-        rows = rows.filter(**{f"{date}__lte": filters.until})
-    if key is not None:
-        rows = rows.filter(_older_than(source, key))
-    return list(rows.order_by(f"-{date}", f"-{source.id_field}")[:limit])
-
-
 def _user_id(username: str) -> int | None:
     return get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
+
+
+def _index_scope(viewer, filters: HistoryFilter, member_id: int | None) -> Q:
+    """The index rows of the viewer's organisations under the filters: an introduction's
+    records by its organisation, the records of people by whose account they concern."""
+    if filters.introduction is not None:
+        scope = Q(introduction_id=filters.introduction)
+    else:
+        orgs = organisation_ids(viewer)
+        people = Membership.objects.filter(organisation_id__in=orgs).values("user_id")
+        scope = Q(organisation_id__in=orgs) | Q(organisation_id__isnull=True, member_id__in=people)
+        if member_id is None and roles.is_admin(viewer):  # usernames that are nobody's
+            scope |= Q(source=SignInEvents.name, member_id__isnull=True)
+    if member_id is not None:
+        scope &= Q(member_id=member_id)
+    if filters.model:
+        return scope & Q(source=filters.model)
+    asked_only = [s.name for s in TRACKED.values() if getattr(s, "only_when_asked", False)]
+    return scope & ~Q(source__in=asked_only)
 
 
 def history_page(
@@ -676,7 +614,10 @@ def history_page(
 ) -> Page:
     """One page of entries, newest first. NotPermitted unless the viewer may read history
     (a governance lead or administrator); only their organisations' introductions, and the
-    role grants and memberships of their organisations' users, appear."""
+    role grants and memberships of their organisations' users, appear.
+
+    One keyset query on the history index (audit/models.py) finds the page, whatever the
+    number of tracked models; then one query a record type on the page reads its rows."""
     require(read_history_refusal, viewer)
     limit = max(1, min(int(limit), MAX_LIMIT))
     key = decode_cursor(cursor) if cursor else None
@@ -685,30 +626,50 @@ def history_page(
         visible = Introduction.objects.in_organisations_of(viewer).filter(pk=filters.introduction)
         if not visible.exists():
             return empty
-    user_id = member_id = None
+    index = HistoryIndex.objects.filter(_index_scope(viewer, filters, None))
     if filters.user is not None:
         user_id = _user_id(filters.user)
         if user_id is None:
             return empty
+        index = index.filter(actor_id=user_id)
     if filters.member is not None:
         member_id = _user_id(filters.member)
         if member_id is None:
             return empty
-    if filters.model:
-        sources = [TRACKED[filters.model]]
-    else:
-        sources = [s for s in TRACKED.values() if not getattr(s, "only_when_asked", False)]
-    fetched: list[tuple[Source, Any]] = []
-    for source in sources:
-        scope = source.scope(viewer, filters.introduction, member_id)
-        if scope is None:
-            continue
-        rows = _rows(source, scope, filters, user_id, key, limit + 1)
-        fetched.extend((source, row) for row in rows)
-    fetched.sort(key=_sort_key, reverse=True)
-    more = len(fetched) > limit
-    entries = _masked(viewer, _entries(fetched[:limit]))
-    return Page(entries, entries[-1].cursor if more and entries else None)
+        index = HistoryIndex.objects.filter(_index_scope(viewer, filters, member_id))
+        if filters.user is not None:
+            index = index.filter(actor_id=user_id)
+    if filters.since:
+        index = index.filter(at__gte=filters.since)
+    if filters.until:
+        index = index.filter(at__lte=filters.until)
+    if key is not None:
+        at, position = key
+        index = index.filter(Q(at__lt=at) | Q(at=at, id__lt=position))
+    found = list(
+        index.order_by("-at", "-id").values_list("at", "id", "source", "row_id")[: limit + 1]
+    )
+    more = len(found) > limit
+    found = found[:limit]
+    entries = _masked(viewer, _entries(_rows_of(found)))
+    return Page(entries, encode_cursor(found[-1][:2]) if more else None)
+
+
+def _rows_of(found: list[tuple[datetime, int, str, int]]) -> list[tuple[Source, Any]]:
+    """The rows the index names, in its order: one query a record type."""
+    wanted: dict[str, list[int]] = {}
+    for _, _, name, row_id in found:
+        wanted.setdefault(name, []).append(row_id)
+    rows: dict[tuple[str, int], Any] = {}
+    for name, ids in wanted.items():
+        source = TRACKED[name]
+        for row in source.queryset().filter(**{f"{source.id_field}__in": ids}):
+            rows[(name, getattr(row, source.id_field))] = row
+    return [
+        (TRACKED[name], rows[(name, row_id)])
+        for _, _, name, row_id in found
+        if (name, row_id) in rows
+    ]
 
 
 # Fields the history shows only to those who may see them on the record itself: the NHS
@@ -758,11 +719,6 @@ def _mask(entry: Entry, labels: set[str]) -> Entry:
         replace(d, value=hide(d.value)) if d.label in labels else d for d in entry.details
     )
     return replace(entry, changes=changes, details=details)
-
-
-def _sort_key(pair: tuple[Source, Any]) -> tuple[datetime, int, int]:
-    source, row = pair
-    return (getattr(row, source.date_field), source.rank, getattr(row, source.id_field))
 
 
 def history_all(*, viewer, filters: HistoryFilter, batch: int = MAX_LIMIT) -> Iterator[Entry]:
@@ -848,7 +804,6 @@ def _entry(
             )
             for f, old, new in changes
         ],
-        rank=source.rank,
         **fields,
     )
 
