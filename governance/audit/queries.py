@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -136,9 +137,14 @@ class Tracked:
     def label(self) -> str:
         return str(self.model._meta.verbose_name)
 
-    @property
+    @cached_property  # simple-history builds its manager on each access to `.history`
     def history_model(self) -> type[models.Model]:
         return self.model.history.model
+
+    @cached_property
+    def fields(self) -> list[models.Field]:
+        """The fields an entry shows (the row's own id and timestamps left out)."""
+        return [f for f in self.history_model.tracked_fields if f.name not in IGNORED_FIELDS]
 
     def queryset(self) -> models.QuerySet:
         history = self.history_model
@@ -321,6 +327,9 @@ class SignInEvents:
 
 Source = Tracked | RoleGrants | SignInEvents
 TRACKED: dict[str, Source] = {}
+# The records of people that belong to no organisation: shown for the accounts of the
+# viewer's organisations' members.
+PEOPLE = ("rolegrant", "signinevent")
 
 
 def track(model: type[models.Model], introduction_field: str = "introduction_id") -> None:
@@ -590,23 +599,30 @@ def _user_id(username: str) -> int | None:
     return get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
 
 
-def _index_scope(viewer, filters: HistoryFilter, member_id: int | None) -> Q:
-    """The index rows of the viewer's organisations under the filters: an introduction's
-    records by its organisation, the records of people by whose account they concern."""
+def _index_parts(viewer, filters: HistoryFilter, member_id: int | None) -> list[Q]:
+    """The index rows the viewer may read under the filters, as parts that each read one
+    index in page order: an introduction's records; or the organisations' records (by
+    organisation) and, one part a record type, the records of their people (by whose account
+    they concern). A part is one keyset query; a page merges them."""
     if filters.introduction is not None:
-        scope = Q(introduction_id=filters.introduction)
+        parts = [Q(introduction_id=filters.introduction)]
     else:
         orgs = organisation_ids(viewer)
         people = Membership.objects.filter(organisation_id__in=orgs).values("user_id")
-        scope = Q(organisation_id__in=orgs) | Q(organisation_id__isnull=True, member_id__in=people)
-        if member_id is None and roles.is_admin(viewer):  # usernames that are nobody's
-            scope |= Q(source=SignInEvents.name, member_id__isnull=True)
+        parts = [] if filters.model in PEOPLE else [Q(organisation_id__in=orgs)]
+        for name in PEOPLE:
+            if filters.model not in (None, name) or (
+                filters.model is None and getattr(TRACKED[name], "only_when_asked", False)
+            ):
+                continue
+            parts.append(Q(source=name, member_id__in=people))
+            if name == SignInEvents.name and member_id is None and roles.is_admin(viewer):
+                parts.append(Q(source=name, member_id__isnull=True))  # nobody's usernames
     if member_id is not None:
-        scope &= Q(member_id=member_id)
+        parts = [part & Q(member_id=member_id) for part in parts]
     if filters.model:
-        return scope & Q(source=filters.model)
-    asked_only = [s.name for s in TRACKED.values() if getattr(s, "only_when_asked", False)]
-    return scope & ~Q(source__in=asked_only)
+        parts = [part & Q(source=filters.model) for part in parts]
+    return parts
 
 
 def history_page(
@@ -616,8 +632,10 @@ def history_page(
     (a governance lead or administrator); only their organisations' introductions, and the
     role grants and memberships of their organisations' users, appear.
 
-    One keyset query on the history index (audit/models.py) finds the page, whatever the
-    number of tracked models; then one query a record type on the page reads its rows."""
+    The page is found on the history index (audit/models.py) by a keyset query a part (one
+    for an introduction's history, one for the organisation's records and one for its people's
+    role grants otherwise), whatever the number of tracked models; then one query a record
+    type on the page reads its rows."""
     require(read_history_refusal, viewer)
     limit = max(1, min(int(limit), MAX_LIMIT))
     key = decode_cursor(cursor) if cursor else None
@@ -626,19 +644,18 @@ def history_page(
         visible = Introduction.objects.in_organisations_of(viewer).filter(pk=filters.introduction)
         if not visible.exists():
             return empty
-    index = HistoryIndex.objects.filter(_index_scope(viewer, filters, None))
+    user_id = member_id = None
     if filters.user is not None:
         user_id = _user_id(filters.user)
         if user_id is None:
             return empty
-        index = index.filter(actor_id=user_id)
     if filters.member is not None:
         member_id = _user_id(filters.member)
         if member_id is None:
             return empty
-        index = HistoryIndex.objects.filter(_index_scope(viewer, filters, member_id))
-        if filters.user is not None:
-            index = index.filter(actor_id=user_id)
+    index = HistoryIndex.objects.all()
+    if user_id is not None:
+        index = index.filter(actor_id=user_id)
     if filters.since:
         index = index.filter(at__gte=filters.since)
     if filters.until:
@@ -646,8 +663,15 @@ def history_page(
     if key is not None:
         at, position = key
         index = index.filter(Q(at__lt=at) | Q(at=at, id__lt=position))
-    found = list(
-        index.order_by("-at", "-id").values_list("at", "id", "source", "row_id")[: limit + 1]
+    found = sorted(
+        (
+            row
+            for part in _index_parts(viewer, filters, member_id)
+            for row in index.filter(part)
+            .order_by("-at", "-id")
+            .values_list("at", "id", "source", "row_id")[: limit + 1]
+        ),
+        reverse=True,
     )
     more = len(found) > limit
     found = found[:limit]
@@ -823,7 +847,7 @@ def _previous_rows(fetched: list[tuple[Source, Any]]) -> dict[tuple[str, int], A
 
 
 def _tracked_fields(tracked: Tracked) -> list[models.Field]:
-    return [f for f in tracked.history_model.tracked_fields if f.name not in IGNORED_FIELDS]
+    return tracked.fields
 
 
 # What a related row's name (its __str__) reads beyond its own columns, joined in its query so

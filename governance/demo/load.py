@@ -21,7 +21,7 @@ from typing import Any
 
 import nhs_number
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -68,6 +68,9 @@ class Plan:
     largest: int | None = None  # cases of the largest introduction: half of them by default
     events: int = 2_000
     revisions: int = 3_000
+    # At least this many history rows in all: the revisions' history rows repeated (a national
+    # audit trail's size, without a million case changes through Python). 0: none added.
+    history: int = 0
     password: str = "load"
     seed: int = 366
 
@@ -114,6 +117,7 @@ def seed_load(plan: Plan) -> dict[str, Any]:
     largest = introductions[0][0]
     _events(introductions, plan.events, rng, today, totals)
     _revisions(introductions, plan.revisions, rng, today, totals)
+    _history_to(plan.history, totals)
     for introduction, users, _ in introductions:
         with transaction.atomic():
             review_first_cases_reached(
@@ -343,13 +347,17 @@ def _events(introductions, count: int, rng: random.Random, today, totals) -> Non
 
 def _revisions(introductions, count: int, rng: random.Random, today, totals) -> None:
     """`count` later changes of cases (a lot number corrected, a reoperation recorded), each
-    with its history row."""
+    with its history row. A case may be changed many times: each change is a history row of
+    the case as it then stood, and each case is written once at the end, as it finally is."""
     pool = [(users, case_id) for _, users, ids in introductions for case_id in ids]
     if not pool:
         return
+    cases: dict[int, Case] = {}
     for batch in _batches(count):
-        chosen = [rng.choice(pool) for _ in batch]
-        cases = Case.objects.in_bulk([case_id for _, case_id in chosen])
+        # Distinct cases within a batch: each history row is the case as it stood then.
+        chosen = rng.sample(pool, min(len(batch), len(pool)))
+        missing = [case_id for _, case_id in chosen if case_id not in cases]
+        cases.update(Case.objects.in_bulk(missing))
         changed = []
         for users, case_id in chosen:
             case = cases[case_id]
@@ -357,12 +365,37 @@ def _revisions(introductions, count: int, rng: random.Random, today, totals) -> 
                 case.reoperation_on = min(case.performed_on + timedelta(days=200), today)
                 case._change_reason = "Reoperation recorded"
             else:
-                case.device_lot = f"{case.device_lot}-R"[:100]
+                case.device_lot = f"{case.device_lot[:90]}-R{totals['revisions'] % 1000}"
                 case._change_reason = "Device lot corrected"
             case._history_user = users["lead"]
             changed.append(case)
         with transaction.atomic():
-            Case.objects.bulk_update(changed, ["reoperation_on", "device_lot"])
             Case.history.bulk_history_create(changed, update=True)
         totals["revisions"] += len(changed)
         totals["history_rows"] += len(changed)
+    with transaction.atomic():
+        Case.objects.bulk_update(list(cases.values()), ["reoperation_on", "device_lot"], BATCH)
+
+
+def _history_to(total: int, totals) -> None:
+    """Repeat the cases' change rows in the history, in the database (INSERT ... SELECT, each
+    round doubling at most), until the history holds `total` rows."""
+    history = Case.history.model
+    q = connection.ops.quote_name
+    columns = ", ".join(
+        q(f.column) for f in history._meta.concrete_fields if f.name != "history_id"
+    )
+    table = q(history._meta.db_table)
+    while totals["history_rows"] < total:
+        wanted = total - totals["history_rows"]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}"
+                f" WHERE {q('history_type')} = '~' ORDER BY {q('history_id')} LIMIT %s",
+                [wanted],
+            )
+            added = cursor.rowcount
+        if added <= 0:
+            return  # no change rows to repeat (no revisions)
+        totals["revisions"] += added
+        totals["history_rows"] += added

@@ -44,13 +44,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--revisions", type=_count, default=defaults.revisions, help="later changes of cases"
         )
+        parser.add_argument(
+            "--history",
+            type=_count,
+            default=defaults.history,
+            help="at least this many history rows in all (the revisions repeated)",
+        )
         parser.add_argument("--password", default=defaults.password, help="of the load users")
         parser.add_argument("--seed", type=int, default=defaults.seed)
 
     def handle(self, *args, **options) -> None:
         if options["organisations"] < 1 or options["introductions"] < 1:
             raise CommandError("--organisations and --introductions must be at least 1.")
-        fields = ("organisations", "introductions", "cases", "largest", "events", "revisions")
+        fields = (
+            "organisations",
+            "introductions",
+            "cases",
+            "largest",
+            "events",
+            "revisions",
+            "history",
+        )
         plan = Plan(
             **{name: options[name] for name in fields},
             password=options["password"],
