@@ -2,6 +2,7 @@
 
     python -m bench.pages_bench [--cases 30000] [--largest 20000] [--events 2000]
         [--revisions 3000] [--requests 10] [--databases sqlite,postgres] [--seconds 20]
+        [--history 1000000] [--only pages|audit]
 
 For each database: a new, empty database; `migrate`; `seed_load` (the sizes above: the largest
 introduction holds `--largest` cases); then gunicorn with one sync worker, and each endpoint
@@ -10,8 +11,11 @@ introduction's organisation (pages with a session, the API with a token). It pri
 `/healthz` and every list, detail, monitoring, history and audit endpoint and page, the median
 and p95 latency and the ratio of the median to `/healthz`'s in the same run, against the
 budget of 5 times; then requests a second for a mixed read workload against gunicorn with two
-workers and four clients for `--seconds`. PostgreSQL is asked at DATABASE_URL's server (by
-default postgres://postgres@127.0.0.1:5432), in a database of its own that it drops at the end.
+workers and four clients for `--seconds`. Then the audit history's page, API and CSV exports
+with about 1,000 history rows and with `--history` rows around the same 200 cases, side by
+side: what a million rows of history cost a page of it. PostgreSQL is asked at DATABASE_URL's
+server (by default postgres://postgres@127.0.0.1:5432), in a database of its own that it drops
+at the end.
 It reports, and always exits 0.
 """
 
@@ -29,6 +33,7 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -216,7 +221,10 @@ def throughput(port: int, client: Http, targets, seconds: float, clients: int = 
     return sum(done) / (time.monotonic() - started)
 
 
-def run(database: str, args: argparse.Namespace) -> None:
+@contextmanager
+def fresh_database(database: str):
+    """Settings (env) of a new, migrated database with the static files collected; dropped
+    (PostgreSQL) or deleted (SQLite) at the end."""
     with tempfile.TemporaryDirectory(prefix="pages-bench-") as tmp:
         if database == "sqlite":
             url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
@@ -227,66 +235,107 @@ def run(database: str, args: argparse.Namespace) -> None:
             parts = urlsplit(server)
             url = f"{parts.scheme}://{parts.netloc}/{PG_NAME}"
             admin = f"{parts.scheme}://{parts.netloc}/postgres"
-            _psql(admin, f"DROP DATABASE IF EXISTS {PG_NAME}")
+            _psql(admin, f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
             _psql(admin, f"CREATE DATABASE {PG_NAME}")
         env = _env(url)
         try:
             _manage(env, "migrate", "--noinput", "-v0")
             _manage(env, "collectstatic", "--noinput", "-v0")
-            started = time.perf_counter()
-            seeded = json.loads(
-                _manage(
-                    env,
-                    "seed_load",
-                    f"--cases={args.cases}",
-                    f"--largest={args.largest}",
-                    f"--events={args.events}",
-                    f"--revisions={args.revisions}",
-                ).splitlines()[-1]
-            )
-            seeding = time.perf_counter() - started
-            setup = subprocess.run(
-                [sys.executable, "-c", SETUP, str(seeded["introduction"])],
-                cwd=ROOT,
-                env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            ids = {**seeded, **json.loads(setup.stdout.splitlines()[-1])}
-            targets = endpoints(ids)
-            print(
-                f"\n{database}: {seeded['cases']:,} cases ({seeded['introduction_cases']:,} in "
-                f"the largest introduction), {seeded['outcomes']:,} outcomes, "
-                f"{seeded['events']:,} events, {seeded['revisions']:,} revisions, "
-                f"{seeded['history_rows']:,} history rows; seeded in {seeding:.0f} s",
-                flush=True,
-            )
-            with gunicorn(env, workers=1) as port:
-                client = Http(port, ids["session"], ids["token"])
-                rows = latencies(client, targets, args.requests)
-            healthz = rows[0][2]
-            print(
-                f"{'endpoint':58} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'x healthz':>10}"
-            )
-            over = 0
-            for path, status, median, p95 in rows:
-                ratio = median / healthz
-                flag = "" if ratio <= BUDGET or path == "/healthz" else "  over 5x"
-                over += bool(flag)
-                print(f"{path:58} {status:>6} {median:>10.1f} {p95:>8.1f} {ratio:>10.1f}{flag}")
-            print(f"{over} of {len(rows) - 1} endpoints over {BUDGET:g} times /healthz")
-            with gunicorn(env, workers=2) as port:
-                client = Http(port, ids["session"], ids["token"])
-                rate = throughput(port, client, targets, args.seconds)
-            print(
-                f"gunicorn, 2 sync workers, 4 clients, mixed reads of the {len(targets)} "
-                f"endpoints above for {args.seconds:g} s: {rate:.1f} requests/s",
-                flush=True,
-            )
+            yield env
         finally:
             if database == "postgres":
                 _psql(admin, f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+
+
+def seed(env: dict[str, str], **sizes: int) -> tuple[dict, float]:
+    """seed_load at these sizes, then a lead's session and token and the ids to ask for."""
+    started = time.perf_counter()
+    options = [f"--{name}={value}" for name, value in sizes.items()]
+    seeded = json.loads(_manage(env, "seed_load", *options).splitlines()[-1])
+    seeding = time.perf_counter() - started
+    setup = subprocess.run(
+        [sys.executable, "-c", SETUP, str(seeded["introduction"])],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return {**seeded, **json.loads(setup.stdout.splitlines()[-1])}, seeding
+
+
+def report(rows) -> None:
+    healthz = rows[0][2]
+    print(f"{'endpoint':58} {'status':>6} {'median ms':>10} {'p95 ms':>8} {'x healthz':>10}")
+    over = 0
+    for path, status, median, p95 in rows:
+        ratio = median / healthz
+        flag = "" if ratio <= BUDGET or path == "/healthz" else "  over 5x"
+        over += bool(flag)
+        print(f"{path:58} {status:>6} {median:>10.1f} {p95:>8.1f} {ratio:>10.1f}{flag}")
+    print(f"{over} of {len(rows) - 1} endpoints over {BUDGET:g} times /healthz", flush=True)
+
+
+def run(database: str, args: argparse.Namespace) -> None:
+    with fresh_database(database) as env:
+        sizes = {"cases": args.cases, "largest": args.largest, "events": args.events}
+        ids, seeding = seed(env, **sizes, revisions=args.revisions)
+        targets = endpoints(ids)
+        print(
+            f"\n{database}: {ids['cases']:,} cases ({ids['introduction_cases']:,} in "
+            f"the largest introduction), {ids['outcomes']:,} outcomes, "
+            f"{ids['events']:,} events, {ids['revisions']:,} revisions, "
+            f"{ids['history_rows']:,} history rows; seeded in {seeding:.0f} s",
+            flush=True,
+        )
+        with gunicorn(env, workers=1) as port:
+            report(latencies(Http(port, ids["session"], ids["token"]), targets, args.requests))
+        with gunicorn(env, workers=2) as port:
+            rate = throughput(port, Http(port, ids["session"], ids["token"]), targets, args.seconds)
+        print(
+            f"gunicorn, 2 sync workers, 4 clients, mixed reads of the {len(targets)} "
+            f"endpoints above for {args.seconds:g} s: {rate:.1f} requests/s",
+            flush=True,
+        )
+
+
+def audit_targets(ids: dict) -> list[tuple[str, str]]:
+    """The audit history's page, API and exports. The exports are of the entries before today,
+    which are the same in the small and the large history (the large one's extra rows are
+    today's), so that they compare the same answer found in 1,000 or 1,000,000 rows."""
+    i = ids["introduction"]
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    return [
+        ("page", "/audit/"),
+        ("page", f"/audit/?introduction={i}"),
+        ("page", f"/audit/export.csv?until={yesterday}"),
+        ("api", "/api/v1/history/"),
+        ("api", f"/api/v1/introductions/{i}/history/"),
+        ("api", f"/api/v1/history/export/?until={yesterday}"),
+    ]
+
+
+def run_audit(database: str, args: argparse.Namespace) -> None:
+    """The audit history at a small and a national size: the same cases, and the history
+    grown to --history rows (the cases' changes repeated, dated today)."""
+    sizes = {"cases": 200, "largest": 100, "events": 20, "revisions": 100}
+    results = []
+    for history in (0, args.history):
+        with fresh_database(database) as env:
+            ids, seeding = seed(env, **sizes, history=history)
+            ids["seeding"] = seeding
+            with gunicorn(env, workers=1) as port:
+                client = Http(port, ids["session"], ids["token"])
+                results.append((ids, latencies(client, audit_targets(ids), args.requests)))
+    (small, small_rows), (large, large_rows) = results
+    print(
+        f"\n{database}: the audit history with {small['history_rows']:,} and "
+        f"{large['history_rows']:,} history rows (the same {small['cases']} cases; the large "
+        f"one seeded in {large['seeding']:.0f} s)"
+    )
+    print(f"{'endpoint':58} {'ms, small':>10} {'ms, large':>10} {'large/small':>12}")
+    for (path, _, fast, _), (_, status, slow, _) in zip(small_rows, large_rows, strict=True):
+        print(f"{path:58} {fast:>10.1f} {slow:>10.1f} {slow / fast:>12.2f}  ({status})")
 
 
 def _psql(url: str, sql: str) -> None:
@@ -304,10 +353,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--revisions", type=int, default=3_000)
     parser.add_argument("--requests", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--history", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--only", choices=("pages", "audit"), help="one half of the benchmark")
     args = parser.parse_args(argv)
     for database in args.databases.split(","):
-        run(database.strip(), args)
+        if args.only != "audit":
+            run(database.strip(), args)
+        if args.only != "pages":
+            run_audit(database.strip(), args)
     return 0
 
 

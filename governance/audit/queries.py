@@ -675,8 +675,11 @@ def history_page(
     )
     more = len(found) > limit
     found = found[:limit]
-    entries = _masked(viewer, _entries(_rows_of(found)))
-    return Page(entries, encode_cursor(found[-1][:2]) if more else None)
+    entries, introductions = _entries(_rows_of(found))
+    return Page(
+        _masked(viewer, entries, introductions),
+        encode_cursor(found[-1][:2]) if more else None,
+    )
 
 
 def _rows_of(found: list[tuple[datetime, int, str, int]]) -> list[tuple[Source, Any]]:
@@ -701,12 +704,12 @@ def _rows_of(found: list[tuple[datetime, int, str, int]]) -> list[tuple[Source, 
 SECRET_FIELDS = frozenset({"nhs_number"})
 
 
-def _masked(viewer, entries: list[Entry]) -> list[Entry]:
-    """The entries with each secret field masked where the viewer may not see it."""
+def _masked(viewer, entries: list[Entry], introductions: dict[int, Introduction]) -> list[Entry]:
+    """The entries with each secret field masked where the viewer may not see it
+    (`introductions`: those of the entries, read with their names)."""
     secret = [e for e in entries if any(c.field in SECRET_FIELDS for c in e.changes)]
     if not secret:
         return entries
-    introductions = Introduction.objects.in_bulk({e.introduction_id for e in secret})
     hidden = {pk for pk, i in introductions.items() if see_nhs_number_refusal(viewer, i)}
     labels = {
         field_label(source.name, f)
@@ -780,7 +783,8 @@ def _user_display(user) -> str:
     return user.get_full_name() or user.username
 
 
-def _entries(fetched: list[tuple[Source, Any]]) -> list[Entry]:
+def _entries(fetched: list[tuple[Source, Any]]) -> tuple[list[Entry], dict[int, Introduction]]:
+    """The entries of the rows, and the introductions they belong to."""
     previous_rows = _previous_rows(fetched)
     raw_changes = []
     related_ids: dict[type[models.Model], set] = {}
@@ -801,12 +805,14 @@ def _entries(fetched: list[tuple[Source, Any]]) -> list[Entry]:
         if source.introduction_field is not None:
             wanted(Introduction, getattr(row, source.introduction_field))
     # One query per related model, however many rows: the introductions' titles among them.
-    names = _related_names(related_ids)
+    introductions: dict[int, Introduction] = {}
+    names = _related_names(related_ids, introductions)
     titles = {pk: name for (model, pk), name in names.items() if model is Introduction}
-    return [
+    entries = [
         source.entry(row, changes, names, titles)
         for (source, row), changes in zip(fetched, raw_changes, strict=True)
     ]
+    return entries, introductions
 
 
 def _entry(
@@ -855,14 +861,19 @@ def _tracked_fields(tracked: Tracked) -> list[models.Field]:
 NAME_JOINS: dict[str, tuple[str, ...]] = {"coding.codingresult": ("ruleset",)}
 
 
-def _related_names(related_ids: dict[type[models.Model], set]) -> Names:
-    """Readable names of related rows, one query per related model."""
+def _related_names(
+    related_ids: dict[type[models.Model], set], introductions: dict[int, Introduction]
+) -> Names:
+    """Readable names of related rows, one query per related model; the introductions read
+    are kept in `introductions` (who may see what in them)."""
     User = get_user_model()
     names = {}
     for model, ids in related_ids.items():
         joins = NAME_JOINS.get(model._meta.label_lower, ())
         for obj in model._default_manager.filter(pk__in=ids).select_related(*joins):
             names[(model, obj.pk)] = _user_display(obj) if model is User else str(obj)
+            if model is Introduction:
+                introductions[obj.pk] = obj
     return names
 
 

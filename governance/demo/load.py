@@ -189,9 +189,9 @@ def _dated(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(12)))
 
 
-def _batches(count: int) -> Iterator[range]:
-    for start in range(0, count, BATCH):
-        yield range(start, min(start + BATCH, count))
+def _batches(count: int, size: int = BATCH) -> Iterator[range]:
+    for start in range(0, count, size):
+        yield range(start, min(start + size, count))
 
 
 def _nhs_number(rng: random.Random) -> str:
@@ -353,9 +353,9 @@ def _revisions(introductions, count: int, rng: random.Random, today, totals) -> 
     if not pool:
         return
     cases: dict[int, Case] = {}
-    for batch in _batches(count):
-        # Distinct cases within a batch: each history row is the case as it stood then.
-        chosen = rng.sample(pool, min(len(batch), len(pool)))
+    # Distinct cases within a batch: each history row is the case as it stood then.
+    for batch in _batches(count, size=min(BATCH, len(pool))):
+        chosen = rng.sample(pool, len(batch))
         missing = [case_id for _, case_id in chosen if case_id not in cases]
         cases.update(Case.objects.in_bulk(missing))
         changed = []
