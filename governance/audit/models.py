@@ -44,6 +44,16 @@ class HistoryIndex(AppendOnly):
             models.Index(
                 fields=["introduction_id", "-at", "-id"], name="history_index_introduction"
             ),
+            # A record type within an organisation or an introduction (?model=): its own
+            # range, not a walk of the organisation's whole history filtered by type.
+            models.Index(
+                fields=["organisation_id", "source", "-at", "-id"],
+                name="history_index_org_source",
+            ),
+            models.Index(
+                fields=["introduction_id", "source", "-at", "-id"],
+                name="history_index_intro_source",
+            ),
             models.Index(fields=["member_id", "-at", "-id"], name="history_index_member"),
             models.Index(fields=["actor_id", "-at", "-id"], name="history_index_actor"),
             models.Index(fields=["source", "-at", "-id"], name="history_index_source"),

@@ -198,7 +198,7 @@ class Tracked:
             action=self.actions.get(row.history_type, ""),
             summary=summary,
             record=summary or _record_name(self, row, names, title),
-            details=tuple(
+            details_of=lambda: tuple(
                 Detail(field_label(self.name, f), _display(f, getattr(row, f.attname), names))
                 for f in _tracked_fields(self)
             ),
@@ -321,7 +321,7 @@ class SignInEvents:
             action=row.get_outcome_display(),
             summary=f"{row.get_outcome_display()}: {who}",
             record=f"Account of {who}",
-            details=tuple(Detail(label, value) for label, value in fields),
+            details_of=lambda: tuple(Detail(label, value) for label, value in fields),
         )
 
 
@@ -486,11 +486,17 @@ class Entry:
     action: str = ""  # what happened, where the type says too little: "Role given"
     summary: str = ""  # for people: "Governance lead given to Alice Smith"
     record: str = ""  # the record as people know it: "Case 12 of <introduction title>"
-    details: tuple[Detail, ...] = ()  # the whole record after the change (before a deletion)
+    # The whole record after the change (before a deletion), read when asked for: the page
+    # shows it, the API and the CSV do not.
+    details_of: Callable[[], tuple[Detail, ...]] = tuple
 
     @property
     def type_label(self) -> str:
         return self.action or TYPE_LABELS.get(self.type, self.type)
+
+    @cached_property
+    def details(self) -> tuple[Detail, ...]:
+        return self.details_of()
 
 
 @dataclass(frozen=True)
@@ -742,10 +748,13 @@ def _mask(entry: Entry, labels: set[str]) -> Entry:
         else c
         for c in entry.changes
     ]
-    details = tuple(
-        replace(d, value=hide(d.value)) if d.label in labels else d for d in entry.details
-    )
-    return replace(entry, changes=changes, details=details)
+
+    def details() -> tuple[Detail, ...]:
+        return tuple(
+            replace(d, value=hide(d.value)) if d.label in labels else d for d in entry.details
+        )
+
+    return replace(entry, changes=changes, details_of=details)
 
 
 def history_all(*, viewer, filters: HistoryFilter, batch: int = MAX_LIMIT) -> Iterator[Entry]:

@@ -48,6 +48,14 @@ class Migration(migrations.Migration):
                     models.Index(
                         fields=["introduction_id", "-at", "-id"], name="history_index_introduction"
                     ),
+                    models.Index(
+                        fields=["organisation_id", "source", "-at", "-id"],
+                        name="history_index_org_source",
+                    ),
+                    models.Index(
+                        fields=["introduction_id", "source", "-at", "-id"],
+                        name="history_index_intro_source",
+                    ),
                     models.Index(fields=["member_id", "-at", "-id"], name="history_index_member"),
                     models.Index(fields=["actor_id", "-at", "-id"], name="history_index_actor"),
                     models.Index(fields=["source", "-at", "-id"], name="history_index_source"),
