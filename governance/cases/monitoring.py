@@ -15,17 +15,18 @@ to the leads once.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 # ODI improved: at least this share of the baseline score gone by the latest time point (a
 # 30% reduction is the commonly used minimal important change for the Oswestry index).
 ODI_IMPROVED_SHARE = 0.30
 
 
-@dataclass(frozen=True)
-class Observation:
+class Observation(NamedTuple):
     """One case as monitoring sees it: when it was performed and whether it failed."""
 
     case: int
@@ -48,43 +49,96 @@ class VladPoint:
 
 
 @dataclass(frozen=True)
+class Point:
+    """One case of the series as the tables and the CSV show it: its number (its place in
+    date order, from 1), the CUSUM and the VLAD after it, and whether S crossed h there."""
+
+    number: int
+    case: int
+    performed_on: date
+    failed: bool
+    s: float
+    vlad: float
+    crossing: bool
+
+
+@dataclass(frozen=True)
 class Monitoring:
+    """The series as columns, one entry a case in date order: a few arrays rather than an
+    object a case, so that 20,000 cases unpickle from the cache in microseconds
+    (cases/services.py `Monitored`) and a page reads only the slice it shows (`points`).
+    `cusum` and `vlad` give the whole series as points, for the API and the report."""
+
     p0: float
     p1: float
     h: float
-    cusum: list[CusumPoint] = field(default_factory=list)
-    vlad: list[VladPoint] = field(default_factory=list)
+    case_ids: array  # of int
+    days: array  # of date ordinals
+    failed_flags: bytes  # 1 a failure, 0 not
+    s_values: array  # of float
+    vlad_values: array  # of float
+    crossing_at: tuple[int, ...]  # where S rose to h or above from below it (0-based)
 
     @property
     def cases(self) -> int:
-        return len(self.cusum)
+        return len(self.case_ids)
 
     @property
     def failures(self) -> int:
-        return sum(point.failed for point in self.cusum)
+        return self.failed_flags.count(1)
 
     @property
     def signal(self) -> bool:
-        return self.signal_at_case is not None
+        return bool(self.crossing_at)
 
     @property
     def signal_at_case(self) -> int | None:
-        """The first case at which S reached h, or None."""
-        return next((p.case for p in self.cusum if p.s >= self.h), None)
+        """The first case at which S reached h, or None (S starts below h, so the first case
+        at or above it is the first crossing)."""
+        return self.case_ids[self.crossing_at[0]] if self.crossing_at else None
 
     @property
     def crossings(self) -> list[int]:
         """The cases at which S rose to h or above from below it, in order."""
-        found, below = [], True
-        for point in self.cusum:
-            if point.s >= self.h and below:
-                found.append(point.case)
-            below = point.s < self.h
-        return found
+        return [self.case_ids[i] for i in self.crossing_at]
 
     @property
     def last_s(self) -> float:
-        return self.cusum[-1].s if self.cusum else 0.0
+        return self.s_values[-1] if self.s_values else 0.0
+
+    @property
+    def cusum(self) -> list[CusumPoint]:
+        day = date.fromordinal
+        return [
+            CusumPoint(case, day(ordinal), bool(failed), s)
+            for case, ordinal, failed, s in zip(
+                self.case_ids, self.days, self.failed_flags, self.s_values, strict=True
+            )
+        ]
+
+    @property
+    def vlad(self) -> list[VladPoint]:
+        return [
+            VladPoint(case, value)
+            for case, value in zip(self.case_ids, self.vlad_values, strict=True)
+        ]
+
+    def points(self, start: int = 0, stop: int | None = None) -> list[Point]:
+        """The cases from `start` to `stop` (0-based, as a slice), numbered from 1."""
+        start, stop, _ = slice(start, stop).indices(self.cases)
+        crossing = set(self.crossing_at)
+        return [
+            Point(
+                i + 1,
+                self.case_ids[i],
+                date.fromordinal(self.days[i]),
+                bool(self.failed_flags[i]),
+                self.s_values[i],
+                self.vlad_values[i],
+                i in crossing,
+            )
+            for i in range(start, stop)
+        ]
 
 
 def weights(p0: float, p1: float) -> tuple[float, float]:
@@ -99,33 +153,34 @@ def in_order(observations: Iterable[Observation]) -> list[Observation]:
     return sorted(observations, key=lambda o: (o.performed_on, o.case))
 
 
-def cusum(observations: Sequence[Observation], *, p0: float, p1: float) -> list[CusumPoint]:
-    """The Bernoulli CUSUM over `observations` (already in order)."""
-    fail, success = weights(p0, p1)
-    s, points = 0.0, []
-    for o in observations:
-        s = max(0.0, s + (fail if o.failed else success))
-        points.append(CusumPoint(o.case, o.performed_on, o.failed, s))
-    return points
-
-
-def vlad(observations: Sequence[Observation], *, p0: float) -> list[VladPoint]:
-    """Observed minus expected: the cumulative sum of p0 - failed (a rise is better than
-    expected, a fall worse)."""
-    value, points = 0.0, []
-    for o in observations:
-        value += p0 - (1 if o.failed else 0)
-        points.append(VladPoint(o.case, value))
-    return points
-
-
 def monitor(observations: Iterable[Observation], *, p0: float, p1: float, h: float) -> Monitoring:
-    """The CUSUM and VLAD of the cases, in date order (ties by case id)."""
+    """The CUSUM and VLAD of the cases, in date order (ties by case id): the Bernoulli CUSUM,
+    S floored at 0, and the VLAD, the cumulative sum of p0 - failed (a rise is better than
+    expected, a fall worse)."""
+    fail, success = weights(p0, p1)
     if not (math.isfinite(h) and h > 0):
         raise ValueError(f"need h > 0, got {h}")
     ordered = in_order(observations)
+    s = value = 0.0
+    s_values, vlad_values, crossing_at = [], [], []
+    for i, (_, _, failed) in enumerate(ordered):
+        below = s < h
+        s = max(0.0, s + (fail if failed else success))
+        value += p0 - (1 if failed else 0)
+        s_values.append(s)
+        vlad_values.append(value)
+        if below and s >= h:
+            crossing_at.append(i)
     return Monitoring(
-        p0=p0, p1=p1, h=h, cusum=cusum(ordered, p0=p0, p1=p1), vlad=vlad(ordered, p0=p0)
+        p0=p0,
+        p1=p1,
+        h=h,
+        case_ids=array("q", [o.case for o in ordered]),
+        days=array("i", [o.performed_on.toordinal() for o in ordered]),
+        failed_flags=bytes(bool(o.failed) for o in ordered),
+        s_values=array("d", s_values),
+        vlad_values=array("d", vlad_values),
+        crossing_at=tuple(crossing_at),
     )
 
 
