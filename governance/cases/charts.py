@@ -22,6 +22,7 @@ NHS_RED = "#DA291C"  # emergency services red: the threshold and the signal
 NHS_DARK_GREY = "#425563"
 NHS_MID_GREY = "#768692"
 NHS_PALE_GREY = "#E8EDEE"
+MARKED_CASES = 200  # up to this many cases, the CUSUM marks each one
 
 _STYLE = {
     "font.family": "sans-serif",
@@ -72,17 +73,20 @@ def cusum_chart(result: Monitoring, fmt: Format = "svg", *, title: str = "CUSUM"
     """S after each case in date order, the threshold h as a dashed line, and each case at
     which S crossed h marked with a red triangle."""
     figure, axes = _figure(title)
-    xs = list(range(1, result.cases + 1))
-    ys = [point.s for point in result.cusum]
+    xs = range(1, result.cases + 1)
+    ys = result.s_values
     axes.axhline(result.h, color=NHS_RED, linestyle="--", linewidth=1.5, label=f"h = {result.h:g}")
-    if xs:
-        axes.plot(xs, ys, color=NHS_BLUE, linewidth=2, marker="o", markersize=3, label="CUSUM (S)")
-        crossing = set(result.crossings)
-        marked = [(x, p.s) for x, p in zip(xs, result.cusum, strict=True) if p.case in crossing]
-        if marked:
+    if result.cases:
+        # A marker a case while they can be told apart; past that, thousands of markers
+        # would make megabytes of SVG and one thick line.
+        marker = "o" if result.cases <= MARKED_CASES else None
+        axes.plot(
+            xs, ys, color=NHS_BLUE, linewidth=2, marker=marker, markersize=3, label="CUSUM (S)"
+        )
+        if result.crossing_at:
             axes.plot(
-                [x for x, _ in marked],
-                [y for _, y in marked],
+                [i + 1 for i in result.crossing_at],
+                [ys[i] for i in result.crossing_at],
                 linestyle="none",
                 marker="^",
                 markersize=10,
@@ -92,8 +96,8 @@ def cusum_chart(result: Monitoring, fmt: Format = "svg", *, title: str = "CUSUM"
             )
     axes.set_xlabel("Case number, in date order")
     axes.set_ylabel("S")
-    axes.set_ylim(bottom=0, top=max([result.h, *ys]) * 1.15)
-    axes.set_xlim(left=0, right=max(len(xs), 1) + 0.5)
+    axes.set_ylim(bottom=0, top=max(result.h, max(ys, default=0.0)) * 1.15)
+    axes.set_xlim(left=0, right=max(result.cases, 1) + 0.5)
     _legend(figure)
     return _render(figure, fmt)
 
@@ -101,13 +105,11 @@ def cusum_chart(result: Monitoring, fmt: Format = "svg", *, title: str = "CUSUM"
 def vlad_chart(result: Monitoring, fmt: Format = "svg", *, title: str = "VLAD") -> bytes:
     """Observed minus expected failures avoided: rising is better than p0, falling worse."""
     figure, axes = _figure(title)
-    xs = list(range(1, result.cases + 1))
-    ys = [point.value for point in result.vlad]
     axes.axhline(0, color=NHS_DARK_GREY, linewidth=1)
-    if xs:
+    if result.cases:
         axes.step(
-            [0, *xs],
-            [0.0, *ys],
+            range(result.cases + 1),
+            [0.0, *result.vlad_values],
             where="post",
             color=NHS_DARK_BLUE,
             linewidth=2,
@@ -116,5 +118,5 @@ def vlad_chart(result: Monitoring, fmt: Format = "svg", *, title: str = "VLAD") 
         _legend(figure)
     axes.set_xlabel("Case number, in date order")
     axes.set_ylabel("Cumulative (expected - observed)")
-    axes.set_xlim(left=0, right=max(len(xs), 1) + 0.5)
+    axes.set_xlim(left=0, right=max(result.cases, 1) + 0.5)
     return _render(figure, fmt)
