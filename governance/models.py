@@ -8,7 +8,7 @@ Code imports a model from its feature package, never from here.
 from governance.accounts.models import SignInEvent
 from governance.assessments.models import EqualityAssessment, SustainabilityAssessment
 from governance.audit.models import HistoryIndex
-from governance.cases.models import Case, Operator, Outcome
+from governance.cases.models import Case, MonitoringStamp, Operator, Outcome
 from governance.events.models import AdverseEvent
 from governance.introductions.models import (
     Condition,
@@ -39,6 +39,7 @@ __all__ = [
     "Introduction",
     "IntroductionDevice",
     "Membership",
+    "MonitoringStamp",
     "Notice",
     "Operator",
     "Organisation",

@@ -10,9 +10,12 @@ charts read in black and white and to people who do not tell colours apart.
 from __future__ import annotations
 
 import io
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from governance.cases.monitoring import Monitoring
+
+if TYPE_CHECKING:
+    from governance.cases.services import Monitored
 
 Format = Literal["svg", "png"]
 
@@ -120,3 +123,15 @@ def vlad_chart(result: Monitoring, fmt: Format = "svg", *, title: str = "VLAD") 
     axes.set_ylabel("Cumulative (expected - observed)")
     axes.set_xlim(left=0, right=max(result.cases, 1) + 0.5)
     return _render(figure, fmt)
+
+
+CHARTS = {"cusum": cusum_chart, "vlad": vlad_chart}
+
+
+def drawn(watched: Monitored, chart: str, fmt: Format = "svg", *, title: str) -> bytes:
+    """The chart ("cusum" or "vlad") of a monitored introduction, drawn once a change of its
+    cases and then read from the cache: for its page, its downloads and its report."""
+    draw = CHARTS[chart]
+    return watched.cached(
+        f"chart {chart}.{fmt} {title}", lambda: draw(watched.monitoring, fmt, title=title)
+    )

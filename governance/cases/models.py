@@ -9,6 +9,7 @@ is history-tracked.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -242,3 +243,23 @@ class Outcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_timepoint_display()} outcome of case {self.case_id}"
+
+
+class MonitoringStamp(models.Model):
+    """A token that changes with every write monitoring reads: a case, an outcome or an adverse
+    event of the introduction created, changed or deleted (cases/services.py
+    `monitoring_changed`). The cached monitoring is keyed by it, so every process (each
+    gunicorn worker has a cache of its own without Redis) sees a change at once.
+
+    A random token, not a counter: a counter goes back when its transaction rolls back, and
+    the next change would reuse a key that a read inside the rolled-back transaction may
+    have filled (`signal_check` reads the monitoring before the transaction commits). Not
+    history-tracked: it records no decision, and the rows it follows have their own history."""
+
+    introduction = models.OneToOneField(
+        Introduction, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.UUIDField(default=uuid.uuid4)
+
+    def __str__(self) -> str:
+        return f"Monitoring of introduction {self.introduction_id}: {self.token}"

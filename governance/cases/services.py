@@ -13,16 +13,19 @@ and none is recorded, and when the CUSUM crosses its threshold.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from functools import reduce
+from functools import cached_property, reduce
 from operator import or_
-from typing import Any
+from typing import Any, TypeVar
 
 import nhs_number
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q
@@ -38,6 +41,7 @@ from governance.cases.models import (
     FOLLOW_UP,
     FOLLOW_UP_WINDOW,
     Case,
+    MonitoringStamp,
     Operator,
     Outcome,
     Timepoint,
@@ -77,6 +81,7 @@ ONE_DAY = timedelta(days=1)
 EARLIEST = EARLIEST_DATE  # before this, a date of procedure is a typing error
 # "A mentor attends the first 5 cases", "mentor present for the first ten cases".
 _MENTOR_CONDITION = re.compile(r"\bmentor.*?\bfirst\s+(\d+|[a-z]+)\s+(?:patients|cases)\b", re.I)
+T = TypeVar("T")
 _NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
@@ -219,6 +224,7 @@ def case_log(*, introduction: Introduction, actor, codes: Iterable[str], **field
     _store_coding(case, locked, codes)
     audited(case, actor, "Case logged")
     case.save()
+    monitoring_changed(introduction_id=locked.pk)
     _after_change(case, locked, actor, today, new=True)
     return case
 
@@ -258,6 +264,7 @@ def case_update(
         return case
     audited(case, actor, reason.strip() or "Case changed")
     case.save()
+    monitoring_changed(introduction_id=locked.pk)
     _after_change(case, locked, actor, timezone.localdate(), new=False)
     return case
 
@@ -437,33 +444,122 @@ def observations(introduction: Introduction) -> list[monitoring.Observation]:
     return [monitoring.Observation(pk, day, bool(failed)) for _, pk, day, failed in rows]
 
 
+# What is cached of an introduction's monitoring is keyed by its stamp (MonitoringStamp) and
+# its monitoring plan, so an entry never goes stale: a change makes a new key, and the old
+# entry ages out after MONITORING_CACHE_SECONDS. Bump the version when what is stored
+# changes shape (monitoring.Monitoring, the API's JSON).
+MONITORING_CACHE = "monitoring.1"
+MONITORING_CACHE_SECONDS = 7 * 24 * 60 * 60
+_MISSING = object()
+
+
+def monitoring_changed(*, introduction_id: int) -> None:
+    """Give the introduction's monitoring a new stamp. Every write of what it reads (a case, an
+    outcome, an adverse event) calls this in its transaction: the services here and in
+    events/, and `seed_load`, which inserts in bulk."""
+    token = uuid.uuid4()
+    if not MonitoringStamp.objects.filter(introduction_id=introduction_id).update(token=token):
+        MonitoringStamp.objects.update_or_create(
+            introduction_id=introduction_id, defaults={"token": token}
+        )
+
+
+def _stamps(introduction_ids: Iterable[int]) -> dict[int, uuid.UUID]:
+    return dict(
+        MonitoringStamp.objects.filter(introduction_id__in=list(introduction_ids)).values_list(
+            "introduction_id", "token"
+        )
+    )
+
+
+def _key(introduction: Introduction, stamp: uuid.UUID, part: str) -> str:
+    plan = (introduction.cusum_p0, introduction.cusum_p1, introduction.cusum_h)
+    digest = hashlib.blake2b(repr((stamp.hex, plan, part)).encode(), digest_size=16)
+    return f"{MONITORING_CACHE}:{introduction.pk}:{digest.hexdigest()}"
+
+
+def _monitor(
+    introduction: Introduction, seen: Iterable[monitoring.Observation]
+) -> monitoring.Monitoring:
+    return monitoring.monitor(
+        seen, p0=introduction.cusum_p0, p1=introduction.cusum_p1, h=introduction.cusum_h
+    )
+
+
+class Monitored:
+    """An introduction's monitoring as of its last change: the CUSUM and VLAD, the PROM summary,
+    and what callers make of them (`cached`: the charts, the API's JSON), each computed once a
+    change and then read from the cache. The page, the charts, the API, the review page, the
+    committee report and the signal notice all read it.
+
+    The stamp is read first, before anything it keys: an entry may then hold data newer than
+    its stamp (a change committed in between), never older."""
+
+    def __init__(self, introduction: Introduction) -> None:
+        self.introduction = introduction
+        self.stamp = _stamps([introduction.pk]).get(introduction.pk)
+
+    def cached(self, part: str, compute: Callable[[], T]) -> T:
+        """`compute()`, kept under the stamp and `part` (any text: what it is, and anything
+        else it depends on, such as a title). Computed every time for an introduction with
+        no stamp: nothing written under it yet, so nothing costly to compute."""
+        if self.stamp is None:
+            return compute()
+        key = _key(self.introduction, self.stamp, part)
+        value = cache.get(key, _MISSING)
+        if value is _MISSING:
+            value = compute()
+            cache.set(key, value, MONITORING_CACHE_SECONDS)
+        return value
+
+    @cached_property
+    def monitoring(self) -> monitoring.Monitoring | None:
+        """The CUSUM and VLAD of the cases, or None without a monitoring plan."""
+        introduction = self.introduction
+        if not introduction.has_monitoring_plan:
+            return None
+        return self.cached("series", lambda: _monitor(introduction, observations(introduction)))
+
+    @cached_property
+    def prom(self) -> monitoring.PromSummary:
+        return self.cached("prom", lambda: _prom(self.introduction))
+
+
 def monitoring_of(introductions: Iterable[Introduction]) -> dict[int, monitoring.Monitoring]:
-    """The monitoring of several introductions (those with a plan), from one query."""
+    """The monitoring of several introductions (those with a plan), as `Monitored` keeps it: one
+    query of their stamps, one read of the cache, one query of the cases of those it lacks."""
     planned = {i.pk: i for i in introductions if i.has_monitoring_plan}
-    seen: dict[int, list[monitoring.Observation]] = {pk: [] for pk in planned}
-    for introduction_id, pk, day, failed in _with_failed(
-        Case.objects.filter(introduction_id__in=planned)
-    ):
-        seen[introduction_id].append(monitoring.Observation(pk, day, bool(failed)))
-    return {
-        pk: monitoring.monitor(seen[pk], p0=i.cusum_p0, p1=i.cusum_p1, h=i.cusum_h)
-        for pk, i in planned.items()
-    }
+    stamps = _stamps(planned)  # before the cases, as in Monitored
+    keys = {pk: _key(i, stamps[pk], "series") for pk, i in planned.items() if pk in stamps}
+    found = cache.get_many(keys.values()) if keys else {}
+    results = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in planned if pk not in results]
+    if missing:
+        seen: dict[int, list[monitoring.Observation]] = {pk: [] for pk in missing}
+        for introduction_id, pk, day, failed in _with_failed(
+            Case.objects.filter(introduction_id__in=missing)
+        ):
+            seen[introduction_id].append(monitoring.Observation(pk, day, bool(failed)))
+        computed = {pk: _monitor(planned[pk], seen[pk]) for pk in missing}
+        cache.set_many(
+            {keys[pk]: result for pk, result in computed.items() if pk in keys},
+            MONITORING_CACHE_SECONDS,
+        )
+        results.update(computed)
+    return results
 
 
 def introduction_monitoring(introduction: Introduction) -> monitoring.Monitoring | None:
     """The CUSUM and VLAD of the introduction's cases, or None without a monitoring plan."""
-    if not introduction.has_monitoring_plan:
-        return None
-    return monitoring.monitor(
-        observations(introduction),
-        p0=introduction.cusum_p0,
-        p1=introduction.cusum_p1,
-        h=introduction.cusum_h,
-    )
+    return Monitored(introduction).monitoring
 
 
 def prom(introduction: Introduction) -> monitoring.PromSummary:
+    """The PROM summary of the introduction's cases (`_prom`), as `Monitored` keeps it."""
+    return Monitored(introduction).prom
+
+
+def _prom(introduction: Introduction) -> monitoring.PromSummary:
     """Baseline ODI against each patient's latest ODI after it, over the introduction's cases
     (one query)."""
     order = {tp: i for i, tp in enumerate(Timepoint.values)}
@@ -485,15 +581,15 @@ def prom(introduction: Introduction) -> monitoring.PromSummary:
 def signal_check(*, introduction: Introduction) -> list[int]:
     """Tell the leads of each crossing of h, once per crossing (the notice's key names the
     case at which the CUSUM crossed). Returns the crossings."""
-    result = introduction_monitoring(introduction)
+    result = Monitored(introduction).monitoring
     if result is None:
         return []
-    for case_id in result.crossings:
-        point = next(p for p in result.cusum if p.case == case_id)
+    for i in result.crossing_at:
+        (point,) = result.points(i, i + 1)
         _tell_leads(
             introduction,
             kind="cusum_signal",
-            key=f"cusum:{introduction.pk}:{case_id}",
+            key=f"cusum:{introduction.pk}:{point.case}",
             subject=f"CUSUM signal: {introduction.title}",
             template="emails/cusum_signal.txt",
             context={"monitoring": result, "point": point},
@@ -541,6 +637,7 @@ def outcome_record(*, case: Case, actor, timepoint: str, **values: Any) -> Outco
     outcome.full_clean(exclude=["case", "introduction"])
     audited(outcome, actor, f"{label} outcome recorded")
     outcome.save()
+    monitoring_changed(introduction_id=locked.pk)
     return outcome
 
 

@@ -758,11 +758,11 @@ def monitoring(request: HttpRequest, pk: int) -> HttpResponse:
     """The CUSUM and VLAD charts (images of `monitoring_chart_svg`) with their data tables, and
     the PROM summary."""
     introduction = visible_introduction(request, pk)
-    result = services.introduction_monitoring(introduction)
+    watched = services.Monitored(introduction)
     context = {
         "introduction": introduction,
-        "monitoring": result,
-        "prom": services.prom(introduction),
+        "monitoring": watched.monitoring,
+        "prom": watched.prom,
     }
     context["reviews_due"] = [
         review for review in introduction.reviews.scheduled() if review.is_due or review.is_overdue
@@ -772,11 +772,10 @@ def monitoring(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _chart(request: HttpRequest, pk: int, chart: str, fmt: charts.Format, title: str) -> bytes:
     introduction = visible_introduction(request, pk)
-    result = services.introduction_monitoring(introduction)
-    if result is None or chart not in ("cusum", "vlad"):
+    if not introduction.has_monitoring_plan or chart not in charts.CHARTS:
         raise Http404("No such chart.")
-    draw = charts.cusum_chart if chart == "cusum" else charts.vlad_chart
-    return draw(result, fmt, title=title.format(chart=chart.upper(), introduction=introduction))
+    title = title.format(chart=chart.upper(), introduction=introduction)
+    return charts.drawn(services.Monitored(introduction), chart, fmt, title=title)
 
 
 # The pages show each chart as an image of this URL, never as SVG inside the page: matplotlib

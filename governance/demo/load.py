@@ -6,8 +6,8 @@ The introductions go through the services as in `seed_demo` (application, assess
 off, approval), so their history is the real one. The cases, their codings and outcomes, the
 events and the revisions are inserted in bulk, each batch with its history rows (who, when,
 why, dated when the case was performed), since a service call a case would take hours at a
-million cases. Then each introduction's monitoring is brought up to date once (its
-first-cases review, its CUSUM signal), as logging the cases one by one would have.
+million cases. Then each introduction's monitoring is brought up to date once (its stamp,
+its first-cases review, its CUSUM signal), as logging the cases one by one would have.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from coding import services as coding
 from coding.models import CodingResult, RuleSet
 from governance import roles
 from governance.cases.models import Case, Outcome, Timepoint
-from governance.cases.services import signal_check
+from governance.cases.services import monitoring_changed, signal_check
 from governance.demo import data as demo
 from governance.events.models import (
     AdverseEvent,
@@ -120,6 +120,8 @@ def seed_load(plan: Plan) -> dict[str, Any]:
     _history_to(plan.history, totals)
     for introduction, users, _ in introductions:
         with transaction.atomic():
+            # The bulk inserts above skip the services, which say each change themselves.
+            monitoring_changed(introduction_id=introduction.pk)
             review_first_cases_reached(
                 introduction=introduction, today=today, actor=users["clinician"], reason=REASON
             )

@@ -179,6 +179,7 @@ def adverse_event_record(*, introduction: Introduction, actor, **fields: Any) ->
     _derive(event)
     audited(event, actor, "Adverse event recorded")
     event.save()
+    cases.monitoring_changed(introduction_id=locked.pk)
     _after_change(event, locked, new=True)
     return event
 
@@ -202,6 +203,7 @@ def adverse_event_update(
     _derive(event)
     audited(event, actor, reason.strip() or "Adverse event changed")
     event.save()
+    cases.monitoring_changed(introduction_id=locked.pk)  # its case or failure may differ
     if (event.fails_case, event.is_serious) != was:
         _after_change(event, locked, new=False)
     return event

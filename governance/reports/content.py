@@ -241,7 +241,7 @@ def _cases(introduction: Introduction, result: Monitoring | None) -> list[CaseLi
         )
         .prefetch_related(Prefetch("outcomes", Outcome.objects.order_by("collected_on", "pk")))
     )
-    s_after = {point.case: point.s for point in result.cusum} if result else {}
+    s_after = dict(zip(result.case_ids, result.s_values, strict=True)) if result else {}
     return [
         CaseLine(
             number,
@@ -263,7 +263,8 @@ def committee_paper(introduction: Introduction, *, today: date) -> Paper:
     decisions = [Decision(n, t) for n, t in enumerate(transitions, 1)]
     conditions = list(introduction.conditions.select_related("met_by"))
     reviews = list(introduction.reviews.select_related("completed_by"))
-    result = services.introduction_monitoring(introduction)
+    watched = services.Monitored(introduction)
+    result = watched.monitoring
     case_lines = _cases(introduction, result)
     number_of = {line.case.pk: line.number for line in case_lines}
     events = list(
@@ -307,14 +308,14 @@ def committee_paper(introduction: Introduction, *, today: date) -> Paper:
         conditions=conditions,
         reviews=reviews,
         monitoring=result,
-        prom=services.prom(introduction),
+        prom=watched.prom,
         cases=case_lines,
         outcomes=_outcome_lines(case_lines),
         events=event_lines,
     )
     if result is not None and result.cases:
-        paper.cusum_chart = _data_url(charts.cusum_chart(result, "svg", title="CUSUM of failures"))
-        paper.vlad_chart = _data_url(charts.vlad_chart(result, "svg", title="VLAD"))
+        paper.cusum_chart = _data_url(charts.drawn(watched, "cusum", title="CUSUM of failures"))
+        paper.vlad_chart = _data_url(charts.drawn(watched, "vlad", title="VLAD"))
     return paper
 
 

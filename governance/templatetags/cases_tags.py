@@ -48,9 +48,9 @@ def introduction_cases(context: template.Context, introduction) -> dict[str, Any
 @register.inclusion_tag("governance/cases/_review_monitoring.html")
 def review_monitoring(introduction) -> dict[str, Any]:
     """What a lead completing a review decides on: the monitoring figures and the CUSUM."""
-    result = services.introduction_monitoring(introduction)
+    watched = services.Monitored(introduction)
     return {
         "introduction": introduction,
-        "monitoring": result,
-        "prom": services.prom(introduction),
+        "monitoring": watched.monitoring,
+        "prom": watched.prom,
     }

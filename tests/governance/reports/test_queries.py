@@ -16,7 +16,8 @@ from .conftest import report_url
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = 15  # the session and the user, then the paper: one query for each kind of row
+# The session and the user, the monitoring's stamp, then the paper: one query a kind of row.
+MAX_QUERIES = 16
 
 
 def more_cases(committee, actor, count: int) -> None:
