@@ -21,6 +21,11 @@ urlpatterns = [
     path("follow-ups/", views.follow_ups, name="follow_ups"),
     path("introductions/<int:pk>/monitoring/", views.monitoring, name="monitoring"),
     path(
+        "introductions/<int:pk>/monitoring/cases.csv",
+        views.monitoring_csv,
+        name="monitoring_csv",
+    ),
+    path(
         "introductions/<int:pk>/monitoring/<slug:chart>.svg",
         views.monitoring_chart_svg,
         name="monitoring_chart_svg",

@@ -26,7 +26,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -36,7 +36,7 @@ from coding import services as coding
 from coding.errors import CodingError
 from coding.views import ResultView
 from config.forms import add_service_errors
-from governance import roles
+from governance import downloads, roles
 from governance.cases import charts, display, services
 from governance.cases.forms import (
     CODES_MAX_LENGTH,
@@ -49,6 +49,7 @@ from governance.cases.forms import (
     OutcomeForm,
 )
 from governance.cases.models import Case, Outcome, Timepoint, follow_up_due_on
+from governance.cases.monitoring import Monitoring, Point
 from governance.cases.permissions import cases_conflict
 from governance.errors import Concurrency, InvalidTransition
 from governance.http import redirect_to, refuses
@@ -752,22 +753,111 @@ def operator_list(request: HttpRequest, pk: int) -> HttpResponse:
 # --- monitoring ---------------------------------------------------------------------------
 
 
+MONITORING_PAGE_SIZE = 50  # cases a page of the CUSUM and VLAD tables
+
+
+@dataclass(frozen=True)
+class SeriesPage:
+    """One page of the monitoring tables: the cases `first` to `last` (numbered in date order,
+    from 1) of `total`, each with the URL of its page, and the links to the pages either side
+    (None at either end)."""
+
+    rows: list[tuple[Point, str]]  # each case's URL made here: {% url %} in the loop is slower
+    first: int
+    last: int
+    total: int
+    previous_url: str | None
+    previous_words: str
+    next_url: str | None
+    next_words: str
+
+    @property
+    def caption(self) -> str:
+        return f"{_cases_words(self.first, self.last)} of {self.total:,}"
+
+
+def _cases_words(first: int, last: int) -> str:
+    # "to", not a dash, in a range (the NHS digital service manual's content style).
+    return f"Cases {first:,} to {last:,}"
+
+
+def _page_number(asked: str | None, pages: int) -> int:
+    """?page= when it is a page there is; otherwise the last page."""
+    number = int(asked) if asked and asked.isascii() and asked.isdigit() and len(asked) < 10 else 0
+    return number if 1 <= number <= pages else pages
+
+
+def series_page(result: Monitoring, asked: str | None) -> SeriesPage:
+    """The page `asked` (?page=, from 1 in date order) of the series: by default the last, the
+    latest cases, which is what a lead checks. Numbers keep their place in date order."""
+    total, size = result.cases, MONITORING_PAGE_SIZE
+    pages = max(1, -(-total // size))
+    number = _page_number(asked, pages)
+    start, last = (number - 1) * size, min(number * size, total)
+    before, after = number - 1, number + 1
+    return SeriesPage(
+        rows=[
+            (p, reverse("governance:case_detail", args=[p.case]))
+            for p in result.points(start, last)
+        ],
+        first=min(start + 1, total),
+        last=last,
+        total=total,
+        previous_url=f"?page={before}" if before >= 1 else None,
+        previous_words=_cases_words((before - 1) * size + 1, before * size),
+        next_url=f"?page={after}" if after <= pages else None,
+        next_words=_cases_words(number * size + 1, min(after * size, total)),
+    )
+
+
 @require_GET
 @refuses
 def monitoring(request: HttpRequest, pk: int) -> HttpResponse:
-    """The CUSUM and VLAD charts (images of `monitoring_chart_svg`) with their data tables, and
-    the PROM summary."""
+    """The CUSUM and VLAD charts (images of `monitoring_chart_svg`) with their data tables, a
+    page of cases at a time (the whole series is the CSV download), and the PROM summary."""
     introduction = visible_introduction(request, pk)
     watched = services.Monitored(introduction)
+    result = watched.monitoring
     context = {
         "introduction": introduction,
-        "monitoring": watched.monitoring,
+        "monitoring": result,
         "prom": watched.prom,
+        "series": series_page(result, request.GET.get("page")) if result else None,
+        "paged": "page" in request.GET,
     }
     context["reviews_due"] = [
         review for review in introduction.reviews.scheduled() if review.is_due or review.is_overdue
     ]
     return render(request, "governance/cases/monitoring.html", context)
+
+
+CSV_COLUMNS = ("number", "case", "performed_on", "failed", "s", "vlad")
+_CSV_BATCH = 1000
+
+
+@require_GET
+@refuses
+def monitoring_csv(request: HttpRequest, pk: int) -> StreamingHttpResponse:
+    """Every case of the monitoring tables, in date order: its number, its id, its date, whether
+    it failed, the CUSUM (s) and the VLAD after it."""
+    introduction = visible_introduction(request, pk)
+    result = services.Monitored(introduction).monitoring
+    if result is None:
+        raise Http404("No monitoring plan.")
+
+    def rows():
+        # Numbers, dates and true/false that this code writes: no cell anyone typed, so none
+        # is passed through downloads.safe_cell (whose apostrophe would make -0.9 text).
+        for start in range(0, result.cases, _CSV_BATCH):
+            for p in result.points(start, start + _CSV_BATCH):
+                failed = "true" if p.failed else "false"
+                yield p.number, p.case, p.performed_on.isoformat(), failed, p.s, p.vlad
+
+    lines = downloads.in_chunks(downloads.csv_lines(CSV_COLUMNS, rows()))
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    filename = f"introduction-{introduction.pk}-monitoring.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def _chart(request: HttpRequest, pk: int, chart: str, fmt: charts.Format, title: str) -> bytes:

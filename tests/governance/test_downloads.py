@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from governance.downloads import csv_lines, safe_cell
+from governance.downloads import csv_lines, in_chunks, safe_cell
 
 
 @pytest.mark.parametrize(
@@ -30,3 +32,11 @@ def test_the_lines_are_the_header_then_each_row():
         '1,"x,y"\r\n',
         "2,\r\n",
     ]
+
+
+@given(st.lists(st.text(max_size=5), max_size=50), st.integers(1, 7))
+def test_the_chunks_hold_every_line_in_order(lines, size):
+    chunks = list(in_chunks(lines, size))
+
+    assert "".join(chunks) == "".join(lines)
+    assert len(chunks) == -(-len(lines) // size)

@@ -140,6 +140,7 @@ ACCESS: dict[str, tuple[str, str, str, str]] = {
     "governance:outcome_new": (OK, OK, FORBIDDEN, HIDDEN),
     "governance:follow_ups": (OK, OK, OK, OK),
     "governance:monitoring": (OK, OK, OK, HIDDEN),
+    "governance:monitoring_csv": (OK, OK, OK, HIDDEN),
     "governance:monitoring_chart": (OK, OK, OK, HIDDEN),
     "governance:monitoring_chart_svg": (OK, OK, OK, HIDDEN),
     # --- adverse events: clinicians and leads record them, a lead sets the Yellow Card ----
