@@ -7,8 +7,10 @@ import math
 from datetime import timedelta
 
 import pytest
+from rest_framework.renderers import JSONRenderer
 
 from governance.cases import services
+from governance.cases.serializers import MonitoringReportSerializer
 from tests.factories import ReviewFactory
 
 from .conftest import TODAY
@@ -146,3 +148,53 @@ def test_another_organisation_gets_404_and_no_role_403(
 
     assert api_as(other_org_lead).get(monitoring_url(live)).status_code == 404
     assert api_as(outsider).get(monitoring_url(live)).status_code == 403
+
+
+def test_the_answer_is_what_the_schemas_serializer_writes(api_as, applicant, lead, live, log_case):
+    # The series is encoded once a change, by hand for speed: it must read as the serializer
+    # that documents it (the OpenAPI schema) would write it.
+    for days_ago, failed in ((9, True), (8, False), (8, True), (5, False), (2, True)):
+        case = log_case(days_ago=days_ago, device_failure=failed)
+    services.outcome_record(
+        case=case, actor=applicant, timepoint="baseline", odi=44, collected_on=TODAY
+    )
+    ReviewFactory(introduction=live, due_on=TODAY - timedelta(days=40))
+    result = services.introduction_monitoring(live)
+    review = live.reviews.get()
+    expected = MonitoringReportSerializer(
+        {
+            "p0": result.p0, "p1": result.p1, "h": result.h,
+            "cases": result.cases, "failures": result.failures, "cusum": result.cusum,
+            "signal": result.signal, "signal_at_case": result.signal_at_case,
+            "vlad": result.vlad,
+            "reviews_due": [
+                {"id": review.pk, "kind": review.kind, "due_on": review.due_on, "overdue": True}
+            ],
+            "prom": services.prom(live),
+        }
+    ).data  # fmt: skip
+
+    response = api_as(lead).get(monitoring_url(live))
+
+    assert response["Content-Type"] == "application/json"
+    assert response.content == JSONRenderer().render(expected)
+
+
+def test_the_reviews_due_are_read_afresh_while_the_series_is_kept(api_as, lead, live, log_case):
+    log_case(days_ago=1)
+    api = api_as(lead)
+    assert api.get(monitoring_url(live)).json()["reviews_due"] == []
+
+    due = ReviewFactory(introduction=live, due_on=TODAY)
+
+    assert [r["id"] for r in api.get(monitoring_url(live)).json()["reviews_due"]] == [due.pk]
+
+
+def test_the_browsable_api_still_shows_the_answer(api_as, lead, live, log_case):
+    log_case(days_ago=1, device_failure=True)
+
+    response = api_as(lead).get(monitoring_url(live), HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    assert "&quot;signal_at_case&quot;" in response.content.decode()

@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from governance.cases import services
@@ -176,3 +178,35 @@ def test_a_change_rolled_back_never_shows(api_as, lead, live, log_case):
     data = answer(api, live)
     assert (data["cases"], data["failures"]) == (2, 0)
     assert data["cusum"][-1]["case"] == kept.pk
+
+
+def queries(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("endpoint", ["page", "api"])
+def test_the_page_and_the_api_cost_the_same_queries_with_3_cases_or_120(
+    client, api_as, lead, live, log_case, endpoint
+):
+    if endpoint == "page":
+        client.force_login(lead)
+        path = reverse("governance:monitoring", args=[live.pk])
+    else:
+        client = api_as(lead)
+        path = monitoring_url(live)
+
+    def cold_and_warm() -> tuple[int, int]:
+        cache.clear()
+        return queries(client, path), queries(client, path)
+
+    for days_ago in range(3):
+        log_case(days_ago=days_ago, device_failure=days_ago == 1)
+    client.get(path)  # the session and the roles
+    few = cold_and_warm()
+    for days_ago in range(3, 120):
+        log_case(days_ago=days_ago, device_failure=days_ago % 10 == 0)
+
+    assert cold_and_warm() == few
+    assert few[1] < few[0]  # kept: the cases and outcomes are not read again
