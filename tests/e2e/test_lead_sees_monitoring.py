@@ -1,10 +1,13 @@
 """A governance lead finds the introduction whose CUSUM has crossed its threshold on the home
-page, reads the monitoring charts and their tables, and downloads the chart for committee."""
+page, reads the monitoring charts and their tables, and downloads the chart for committee; at
+more cases than a page shows, pages back through the table and downloads every case."""
 
 from __future__ import annotations
 
 import importlib
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from django.apps import apps
@@ -92,3 +95,41 @@ def test_a_lead_follows_the_signal_to_the_charts_and_downloads_one(
 
     page.get_by_role("link", name=TITLE).first.click()
     expect(page.get_by_test_id("introduction-signal")).to_contain_text("Signal")
+
+
+def test_a_lead_pages_back_through_the_cusum_table_and_downloads_every_case(
+    page, sign_in, axe_violations, signalled
+):
+    for n in range(57):  # 60 cases in all, these after the first three
+        services.case_log(
+            introduction=signalled,
+            actor=signalled.applicant,
+            codes=VALID,
+            performed_on=date.today() - timedelta(days=5),
+            approach="percutaneous",
+            image_guidance="fluoroscopy",
+            levels=1,
+            device_failure=n % 9 == 0,
+        )
+    sign_in("chair", PASSWORD)
+    page.goto(f"/introductions/{signalled.pk}/monitoring/")
+
+    page.get_by_text("The CUSUM as a table").click()
+    table = page.get_by_test_id("cusum-table")
+    expect(table).to_contain_text("Cases 51 to 60 of 60")
+    expect(table.locator("tbody tr")).to_have_count(10)
+    page.get_by_role("navigation", name="Pages of the CUSUM table").get_by_role(
+        "link", name=re.compile(r"Previous page\W+Cases 1 to 50")
+    ).click()
+
+    expect(table).to_contain_text("Cases 1 to 50 of 60")  # the table open again, at page 1
+    expect(table.locator("tbody tr")).to_have_count(50)
+    expect(table.locator("tbody tr").nth(1)).to_contain_text("Signal")
+    violations = axe_violations()
+    assert violations == [], describe(violations)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the CUSUM and VLAD of every case (CSV)").click()
+    assert download.value.suggested_filename == f"introduction-{signalled.pk}-monitoring.csv"
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert len(lines) == 61  # the header and every case
