@@ -1,4 +1,5 @@
-"""How cases read on the pages: coding and failure tags, follow-up states, the next time point.
+"""How cases read on the pages: coding and failure tags, follow-up states, the next time point,
+the rows of the monitoring tables.
 
 Pure functions of values already loaded: nothing here runs a query (STYLE.md, "Templates").
 The case pages (cases/views.py), the cases summary of the introduction page
@@ -10,7 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.template.defaultfilters import floatformat
+from django.utils.formats import date_format
+
 from governance.cases.models import FOLLOW_UP, Timepoint, follow_up_due_on
+from governance.cases.monitoring import Point
 
 # NHS.UK tag colours of each follow-up state (SPEC section 5).
 FOLLOW_UP_TAGS: dict[str, tuple[str, str]] = {
@@ -114,3 +119,31 @@ def next_timepoint(states: dict[str, str], recorded: set[str]) -> str | None:
             if state == wanted:
                 return timepoint
     return None
+
+
+@dataclass(frozen=True)
+class SeriesRow:
+    """A case of the monitoring tables, in the words the page shows: its number (its place in
+    date order), the URL of its page, its date, failed or not, the CUSUM and the VLAD after it.
+    Written once a change and kept with the series (cases/views.py `series_page`), so that a
+    page of 50 renders strings, not 300 filters."""
+
+    number: str
+    url: str
+    performed_on: str
+    failed: str
+    s: str
+    crossing: bool  # S rose through h at this case
+    vlad: str
+
+
+def series_row(point: Point, url: str) -> SeriesRow:
+    return SeriesRow(
+        number=f"{point.number:,}",
+        url=url,
+        performed_on=date_format(point.performed_on, "j M Y"),
+        failed="Yes" if point.failed else "No",
+        s=floatformat(point.s, 3),
+        crossing=point.crossing,
+        vlad=floatformat(point.vlad, 2),
+    )

@@ -49,7 +49,6 @@ from governance.cases.forms import (
     OutcomeForm,
 )
 from governance.cases.models import Case, Outcome, Timepoint, follow_up_due_on
-from governance.cases.monitoring import Monitoring, Point
 from governance.cases.permissions import cases_conflict
 from governance.errors import Concurrency, InvalidTransition
 from governance.http import redirect_to, refuses
@@ -759,10 +758,9 @@ MONITORING_PAGE_SIZE = 50  # cases a page of the CUSUM and VLAD tables
 @dataclass(frozen=True)
 class SeriesPage:
     """One page of the monitoring tables: the cases `first` to `last` (numbered in date order,
-    from 1) of `total`, each with the URL of its page, and the links to the pages either side
-    (None at either end)."""
+    from 1) of `total`, and the links to the pages either side (None at either end)."""
 
-    rows: list[tuple[Point, str]]  # each case's URL made here: {% url %} in the loop is slower
+    rows: list[display.SeriesRow]
     first: int
     last: int
     total: int
@@ -787,19 +785,25 @@ def _page_number(asked: str | None, pages: int) -> int:
     return number if 1 <= number <= pages else pages
 
 
-def series_page(result: Monitoring, asked: str | None) -> SeriesPage:
+def series_page(watched: services.Monitored, asked: str | None) -> SeriesPage:
     """The page `asked` (?page=, from 1 in date order) of the series: by default the last, the
-    latest cases, which is what a lead checks. Numbers keep their place in date order."""
+    latest cases, which is what a lead checks. Numbers keep their place in date order. The
+    rows are written once a change (Monitored.cached)."""
+    result = watched.monitoring
     total, size = result.cases, MONITORING_PAGE_SIZE
     pages = max(1, -(-total // size))
     number = _page_number(asked, pages)
     start, last = (number - 1) * size, min(number * size, total)
     before, after = number - 1, number + 1
-    return SeriesPage(
-        rows=[
-            (p, reverse("governance:case_detail", args=[p.case]))
+
+    def rows() -> list[display.SeriesRow]:
+        return [
+            display.series_row(p, reverse("governance:case_detail", args=[p.case]))
             for p in result.points(start, last)
-        ],
+        ]
+
+    return SeriesPage(
+        rows=watched.cached(f"rows of page {number} of {size}", rows),
         first=min(start + 1, total),
         last=last,
         total=total,
@@ -822,7 +826,7 @@ def monitoring(request: HttpRequest, pk: int) -> HttpResponse:
         "introduction": introduction,
         "monitoring": result,
         "prom": watched.prom,
-        "series": series_page(result, request.GET.get("page")) if result else None,
+        "series": series_page(watched, request.GET.get("page")) if result else None,
         "paged": "page" in request.GET,
     }
     context["reviews_due"] = [
