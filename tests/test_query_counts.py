@@ -260,6 +260,17 @@ TABLE: tuple[Request, ...] = (
     # the follow-ups of the cases a clinician logged: the load's clinician logged them all
     Request("governance:follow_ups", to("governance:follow_ups"), who="clinician", rows=table_rows),
     Request("governance:monitoring", to("governance:monitoring", introduction)),
+    # the tables' first page: 50 cases at both sizes
+    Request(
+        "governance:monitoring",
+        to("governance:monitoring", introduction),
+        query="?page=1",
+        rows=table_rows,
+        fixed=True,
+    ),
+    Request(
+        "governance:monitoring_csv", to("governance:monitoring_csv", introduction), rows=csv_rows
+    ),
     Request(
         "governance:monitoring_chart_svg",
         to("governance:monitoring_chart_svg", introduction, cusum),
