@@ -388,7 +388,7 @@ def cases_revalidated(*, codings: Iterable[Any], reason: str) -> int:
     """After a rule-set change revalidated stored codings (coding.signals): each case whose
     validity changed says so in its own history. Returns how many cases changed."""
     valid = {coding.pk: coding.valid for coding in codings}
-    changed = 0
+    changed, touched = 0, set()
     for case in Case.objects.filter(coding_id__in=valid):
         now_valid = valid[case.coding_id]
         if case.coding_valid == now_valid:
@@ -397,7 +397,10 @@ def cases_revalidated(*, codings: Iterable[Any], reason: str) -> int:
         state = "valid" if now_valid else "invalid"
         audited(case, None, f"{reason}: the coding is now {state}")
         case.save()
+        touched.add(case.introduction_id)
         changed += 1
+    for introduction_id in touched:  # the counts of codings needing attention changed
+        monitoring_changed(introduction_id=introduction_id)
     return changed
 
 

@@ -271,11 +271,20 @@ def _filter(show: str, today: date) -> Q:
     return Q()
 
 
-def case_counts(cases, today: date) -> dict[str, int]:
-    """How many of `cases` there are, in all and under each filter, in one query."""
-    return cases.aggregate(
-        all=Count("pk"), **{show: Count("pk", filter=_filter(show, today)) for show in SHOW}
-    )
+def case_counts(
+    introduction: Introduction, today: date, monitored: services.Monitored | None = None
+) -> dict[str, int]:
+    """How many cases the introduction has, in all and under each filter: one query a change
+    of its cases (and a day, for the follow-ups due), kept with its monitoring (services.
+    Monitored), whose stamp every write of a case, an outcome, an event or a coding renews."""
+
+    def count() -> dict[str, int]:
+        return Case.objects.filter(introduction=introduction).aggregate(
+            all=Count("pk"), **{show: Count("pk", filter=_filter(show, today)) for show in SHOW}
+        )
+
+    monitored = monitored or services.Monitored(introduction)
+    return monitored.cached(f"case-counts:{today.isoformat()}", count)
 
 
 def for_rows(cases):
@@ -355,7 +364,7 @@ def case_list(request: HttpRequest, pk: int) -> HttpResponse:
     show = request.GET.get("show", "")
     show = show if show in SHOW else ""
     cases = Case.objects.filter(introduction=introduction)
-    counts = case_counts(cases, today)
+    counts = case_counts(introduction, today)
     chosen = for_rows(cases.filter(_filter(show, today)))
     page = _case_page(
         chosen,

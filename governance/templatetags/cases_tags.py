@@ -30,12 +30,13 @@ def introduction_cases(context: template.Context, introduction) -> dict[str, Any
     user = context["request"].user
     today = timezone.localdate()
     cases = Case.objects.filter(introduction=introduction)
-    counts = case_counts(cases, today)
+    monitored = services.Monitored(introduction)  # one read of its stamp for both
+    counts = case_counts(introduction, today, monitored)
     latest = for_rows(cases).order_by("-performed_on", "-pk")[:LATEST] if counts["all"] else []
     clinical = may(user, "governance.log_case", introduction)
     return {
         "introduction": introduction,
-        "monitoring": services.introduction_monitoring(introduction) if counts["all"] else None,
+        "monitoring": monitored.monitoring if counts["all"] else None,
         "counts": counts,
         "rows": [case_row(case, today) for case in latest],
         "caption": f"The latest {min(LATEST, counts['all'])} of {counts['all']}",

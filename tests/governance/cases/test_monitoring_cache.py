@@ -210,3 +210,44 @@ def test_the_page_and_the_api_cost_the_same_queries_with_3_cases_or_120(
 
     assert cold_and_warm() == few
     assert few[1] < few[0]  # kept: the cases and outcomes are not read again
+
+
+def test_the_case_counts_follow_each_change_of_a_case_an_event_and_a_rule_set(
+    client, applicant, live, log_case, ipg366, admin_user
+):
+    """The introduction's counts (all, coding needs attention, failures, follow-up due) are
+    kept with its monitoring: each write that changes one renews them, in every worker."""
+    from coding import services as coding
+
+    log_case(days_ago=400)
+    client.force_login(applicant)
+    page = reverse("governance:case_list", args=[live.pk])
+
+    def filters(name: str) -> str:
+        with worker(name):
+            return text(client.get(page))
+
+    before = filters("a")
+    assert "Coding needs attention (0)" in before and "Failures (0)" in before
+    assert filters("b") == before
+    second = log_case(days_ago=1)
+    events.adverse_event_record(
+        introduction=live,
+        actor=applicant,
+        case=second,
+        occurred_on=second.performed_on,
+        detected_on=second.performed_on,
+        description="The rod broke.",
+        harm="severe",
+        category="device_failure",
+    )
+    for name in ("a", "b"):
+        after = filters(name)
+        assert "Coding needs attention (0)" in after and "Failures (1)" in after
+    definition = {**ipg366.definition, "procedure_codes": ["V40.2"]}  # every coding now invalid
+    coding.ruleset_update(ruleset=ipg366, definition=definition, actor=admin_user, reason="Test")
+    coding.codings_revalidate(ruleset=ipg366)
+
+    for name in ("a", "b"):
+        after = filters(name)
+        assert "Coding needs attention (2)" in after and "Failures (1)" in after
