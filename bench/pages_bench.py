@@ -81,6 +81,12 @@ from governance.cases.models import Case
 from governance.events.models import AdverseEvent
 from governance.introductions.models import Introduction
 
+from django.db import connection
+
+# The planner's statistics after a bulk load, as PostgreSQL's autovacuum (or a nightly job on
+# SQLite) would gather them in service.
+with connection.cursor() as cursor:
+    cursor.execute("ANALYZE")
 introduction = Introduction.objects.get(pk=int(sys.argv[1]))
 lead = get_user_model().objects.get(username=f"{introduction.organisation.ods_code.lower()}-lead")
 client = Client()

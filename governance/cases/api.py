@@ -20,7 +20,7 @@ import json
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -80,7 +80,7 @@ def _cases() -> QuerySet[Case]:
     return services.with_failing(
         Case.objects.select_related(
             "introduction", "coding__ruleset", "operator", "logged_by"
-        ).prefetch_related(Prefetch("outcomes", queryset=Outcome.objects.only("case", "timepoint")))
+        ).prefetch_related(services.timepoints())
     )
 
 

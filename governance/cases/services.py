@@ -426,6 +426,12 @@ def failed() -> Q:
     )
 
 
+def timepoints() -> Prefetch:
+    """The outcomes' time points of each case, for its follow-up (Case.follow_up), in one
+    query: unordered, since the outcomes' own order (by their case) would join every case."""
+    return Prefetch("outcomes", Outcome.objects.only("case_id", "timepoint").order_by())
+
+
 def with_failing(cases):
     """`cases` with their failing events prefetched (Case.failing_events), in one query."""
     return cases.prefetch_related(

@@ -25,7 +25,7 @@ from csp.decorators import csp
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -48,7 +48,7 @@ from governance.cases.forms import (
     OperatorForm,
     OutcomeForm,
 )
-from governance.cases.models import Case, Outcome, Timepoint, follow_up_due_on
+from governance.cases.models import Case, Timepoint, follow_up_due_on
 from governance.cases.permissions import cases_conflict
 from governance.errors import Concurrency, InvalidTransition
 from governance.http import redirect_to, refuses
@@ -290,9 +290,7 @@ def case_counts(
 def for_rows(cases):
     """`cases` with what their rows show read in two queries, however many there are."""
     return services.with_failing(
-        cases.select_related("operator").prefetch_related(
-            Prefetch("outcomes", Outcome.objects.only("case_id", "timepoint"))
-        )
+        cases.select_related("operator").prefetch_related(services.timepoints())
     )
 
 
@@ -680,7 +678,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         my_cases(request.user)
         .filter(follow_up_pending(today))
         .select_related("introduction")
-        .prefetch_related(Prefetch("outcomes", Outcome.objects.only("case_id", "timepoint")))
+        .prefetch_related(services.timepoints())
         .order_by("performed_on", "pk")[: FOLLOW_UP_LIMIT + 1]
     )
     more = len(cases) > FOLLOW_UP_LIMIT

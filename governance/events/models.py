@@ -151,6 +151,9 @@ class AdverseEvent(models.Model):
         ordering = ["-detected_on", "-id"]
         indexes = [
             models.Index(fields=["introduction", "detected_on", "id"], name="event_order_idx"),
+            # The lists across introductions (an organisation's, newest first): read in order
+            # and stopped at a page, not every event sorted.
+            models.Index(fields=["-detected_on", "-id"], name="event_recent_idx"),
             models.Index(fields=["yellow_card", "yellow_card_due_by"], name="event_card_idx"),
         ]
         verbose_name = "adverse event"
