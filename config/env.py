@@ -95,9 +95,10 @@ def env_database(name: str, default: str) -> dict[str, Any]:
         raise ImproperlyConfigured(f"{name}={raw!r} names no database.")
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
-    if config["ENGINE"] == "django.db.backends.postgresql":
-        config.setdefault("CONN_MAX_AGE", 60)
-        config["CONN_HEALTH_CHECKS"] = True
+    # Connections kept between requests (checked before reuse): opening one costs more than
+    # most pages (SQLite opens the file and runs its PRAGMAs; PostgreSQL authenticates).
+    config.setdefault("CONN_MAX_AGE", 60)
+    config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
