@@ -30,9 +30,10 @@ from .errors import ContextError, UsageError
 from .linter import (
     ERROR,
     MAX_CODES,
+    UNKNOWN_BIT,
     Issue,
     Result,
-    _in_order,
+    _fast_shape,
     _json_name,
     _unknown_json,
     _validate_full,
@@ -46,6 +47,9 @@ _OPERTN = re.compile(r"opertn_(\d{2})")
 _EMPTY_CELLS = frozenset({"", "-", "&"})  # HES: "-" no operation, "&" not known
 _CONTEXT_CACHE_SIZE = 4096
 _PLANS_SIZE = 4096
+_SPELLINGS_SIZE = 1 << 16
+_SHAPES_SIZE = 4096
+_UNSEEN = object()
 # Extracts repeat the same sequences: a distinct (codes, context) is validated and serialised
 # once while it stays in this bounded memo, so memory stays constant whatever the file's size.
 MEMO_SIZE = 8192
@@ -262,28 +266,6 @@ def _json_tail(ruleset: RuleSet) -> str:
     return f'"ruleset": {_json_name(ruleset.name)}, "ruleset_version": {ruleset.version}}}\n'
 
 
-def _fast_payload(
-    out: list[str], unknown: list[int] | None, jsonl: bool, full: bool, tail: str
-) -> _Done:
-    """The (valid, payload, rules) of a sequence needing no fix, whose only issues are the
-    unknown-code ones at `unknown` (Result.to_json() and _payload() give the same text)."""
-    valid = unknown is None or not full
-    rules = () if unknown is None else _UNKNOWN_RULES
-    if not jsonl:
-        joined = " ".join(out)
-        return valid, ("true" if valid else "false", joined, joined, " ".join(rules)), rules
-    codes_json = '["' + '", "'.join(out) + '"]'
-    if unknown is None:
-        issues = ""
-    else:
-        issues = ", ".join([_unknown_json(p, out[p - 1], full) for p in unknown])
-    payload = (
-        f'"valid": {"true" if valid else "false"}, "codes": {codes_json}, '
-        f'"issues": [{issues}], "suggested": {codes_json}, {tail}'
-    )
-    return valid, payload, rules
-
-
 Judge = Callable[[list[str], tuple[str, str, str], Context], _Done]
 
 
@@ -297,18 +279,43 @@ def judge(
     """A function judging one scanned row (its codes, context cells and context) as validate()
     does, giving (valid, payload, rules): `payload` is what run_bulk writes for `fmt` ("jsonl"
     or "csv"), or None when `fmt` is None and only the verdict is wanted. A row already coded
-    right takes a one-pass fast path, and the results of the last `memo_size` distinct rows are
-    remembered (0: judge every row afresh), so memory stays bounded whatever the run's size."""
+    right takes a fast path, its output built straight from the codes, and the results of the
+    last `memo_size` distinct rows are remembered (0: judge every row afresh), so memory stays
+    bounded whatever the run's size."""
     jsonl = fmt == "jsonl"
     verdict_only = fmt is None
     plan_of = ruleset.plan
     full = catalogue.full
     tail = _json_tail(ruleset)
     titles = catalogue._titles
-    # Context plans by context cells as given (each names one context throughout a run).
-    plans: dict[tuple[str, str, str], ContextPlan] = {}
+    # Each spelling seen in the run -> its letter (RuleSet._letter) with UNKNOWN_BIT set when
+    # the code is missing from the catalogue, and -> its normalised code: the shape of a row
+    # and its codes are then read in C (map), and each shape is judged once for a context.
+    letters: dict[str, str] = {}
+    codes_of: dict[str, str] = {}
+    letter_of, code_of = letters.__getitem__, codes_of.__getitem__
+    # By context cells as given (each names one context throughout a run): the context's plan
+    # and, by shape, the positions of the unknown codes of a row needing no fix, else None.
+    shapes: dict[tuple[str, str, str], tuple[ContextPlan, dict[str, tuple[int, ...] | None]]]
+    shapes = {}
     # Least recently used results, by (codes as given, context cells as given).
     memo: OrderedDict[tuple[tuple[str, ...], tuple[str, str, str]], _Done] = OrderedDict()
+
+    def learn(codes: list[str]) -> str:
+        """The shape of `codes`, learning the spellings not seen yet."""
+        if len(letters) >= _SPELLINGS_SIZE:
+            letters.clear()
+            codes_of.clear()
+        for raw in codes:
+            if raw not in letters:
+                entry = ruleset._entry(raw)
+                letter = ruleset._letter(raw)
+                if entry:
+                    codes_of[raw] = entry[0]
+                    if entry[0] not in titles:
+                        letter = chr(ord(letter) | UNKNOWN_BIT)
+                letters[raw] = letter
+        return "".join(map(letter_of, codes))
 
     def judged(codes: list[str], context_key: tuple[str, str, str], context: Context) -> _Done:
         if memo_size:
@@ -317,22 +324,48 @@ def judge(
             if done is not None:
                 memo.move_to_end(key)
                 return done
-        plan = plans.get(context_key)
-        if plan is None:
-            if len(plans) >= _PLANS_SIZE:
-                plans.clear()
-            plan = plans[context_key] = plan_of(context)
-        fast = _in_order(codes, ruleset, plan, titles)
-        if fast is None:
+        found = shapes.get(context_key)
+        if found is None:
+            if len(shapes) >= _PLANS_SIZE:
+                shapes.clear()
+            found = shapes[context_key] = (plan_of(context), {})
+        plan, verdicts = found
+        try:
+            shape = "".join(map(letter_of, codes))
+        except KeyError:
+            shape = learn(codes)
+        unknown = verdicts.get(shape, _UNSEEN)
+        if unknown is _UNSEEN:
+            if len(verdicts) >= _SHAPES_SIZE:
+                verdicts.clear()
+            unknown = verdicts[shape] = _fast_shape(shape, ruleset, plan)
+        if unknown is None:
             # validate() without its own try of the fast path, which just failed.
             result = _validate_full(codes, ruleset, context, catalogue)
             payload = None if verdict_only else _payload(result, jsonl)
             done = (result.valid, payload, result.rules)
-        elif verdict_only:
-            unknown = fast[1]
-            done = (unknown is None or not full, None, () if unknown is None else _UNKNOWN_RULES)
         else:
-            done = _fast_payload(fast[0], fast[1], jsonl, full, tail)
+            # Needing no fix, the row's only issues are unknown-code ones: what
+            # Result.to_json() and _payload() give, built from the codes.
+            valid = not unknown or not full
+            rules = _UNKNOWN_RULES if unknown else ()
+            if verdict_only:
+                payload = None
+            elif jsonl:
+                codes_json = '["' + '", "'.join(map(code_of, codes)) + '"]'
+                issues = (
+                    ", ".join([_unknown_json(at, code_of(codes[at - 1]), full) for at in unknown])
+                    if unknown
+                    else ""
+                )
+                payload = (
+                    f'"valid": {"true" if valid else "false"}, "codes": {codes_json}, '
+                    f'"issues": [{issues}], "suggested": {codes_json}, {tail}'
+                )
+            else:
+                joined = " ".join(map(code_of, codes))
+                payload = ("true" if valid else "false", joined, joined, " ".join(rules))
+            done = (valid, payload, rules)
         if memo_size:
             memo[key] = done
             if len(memo) > memo_size:

@@ -39,7 +39,10 @@ from .codes import normalise
 from .errors import UsageError
 from .ruleset import (
     APPROACH,
+    APPROACH_LETTERS,
+    GOVERNED_LETTERS,
     LEVELS,
+    LEVELS_LETTERS,
     METHOD,
     METHODS,
     NON_SITE,
@@ -247,92 +250,122 @@ def _in_order(
     """The fast path for the usual episode, already coded right: the normalised codes and the
     1-based positions of those missing from the catalogue (None when there are none), when
     the sequence needs no fix at all, so its only possible issues are unknown-code; None when
-    the full path must judge it.
+    the full path must judge it (see _shape_in_order)."""
+    shape = _shape(codes, ruleset)
+    in_order = plan.shapes.get(shape)
+    if in_order is None:
+        if len(plan.shapes) >= _SHAPES_SIZE:
+            plan.shapes.clear()
+        in_order = plan.shapes[shape] = _shape_in_order(shape, ruleset, plan)
+    if not in_order:
+        return None
+    try:
+        out = list(map(ruleset._codes.__getitem__, codes))
+    except KeyError:  # the cache was emptied since the shape was read
+        out = [ruleset._entry(raw)[0] for raw in codes]  # type: ignore[misc]
+    unknown = [position for position, code in enumerate(out, 1) if code not in titles]
+    return out, unknown or None
 
-    It accepts exactly the sequences on which _validate_full() reports nothing but
-    unknown-code and suggests the codes unchanged: blocks `main [V55] [Y53] [others...]`,
-    the first main code a rule set procedure, V55 directly after a spinal operation (which
-    must have one) and right for a known count, Y53 directly after the main code or its V55,
-    right for a named method, not on an open or unguided case, and present after a procedure
-    code when the case needs it; a site code when the rule set asks for one."""
-    entries = ruleset._entries
-    governed = ruleset._procedures
+
+_SHAPES_SIZE = 4096
+# A shape's letter with this bit set is a code missing from the catalogue (bulk.judge).
+UNKNOWN_BIT = 0x80
+_LEVELS_AT = {letter: digit for digit, letter in enumerate(LEVELS_LETTERS)}
+_APPROACH_AT = {letter: digit for digit, letter in enumerate(APPROACH_LETTERS)}
+# The letters of main codes -> whether the code is a spinal operation.
+_MAIN_LETTERS = {
+    PROCEDURE: False,
+    SPINAL: True,
+    GOVERNED_LETTERS[PROCEDURE]: False,
+    GOVERNED_LETTERS[SPINAL]: True,
+}
+_GOVERNED = frozenset(GOVERNED_LETTERS.values())
+
+
+def _shape(codes: Sequence[str], ruleset: RuleSet) -> str:
+    """The letters of the codes as given (RuleSet._letter), one a code."""
+    try:
+        return "".join(map(ruleset._letters.__getitem__, codes))
+    except (KeyError, TypeError):  # a spelling not seen yet, or not a string
+        return "".join([ruleset._letter(raw) for raw in codes])
+
+
+def _fast_shape(shape: str, ruleset: RuleSet, plan: ContextPlan) -> tuple[int, ...] | None:
+    """For a shape whose letters carry UNKNOWN_BIT for the codes missing from the catalogue:
+    the 1-based positions of those codes when the sequence needs no fix, else None."""
+    known = "".join([chr(ord(letter) & ~UNKNOWN_BIT) for letter in shape])
+    if not _shape_in_order(known, ruleset, plan):
+        return None
+    return tuple(at for at, letter in enumerate(shape, 1) if ord(letter) & UNKNOWN_BIT)
+
+
+def _shape_in_order(shape: str, ruleset: RuleSet, plan: ContextPlan) -> bool:
+    """Whether a sequence of this shape (RuleSet._letter) needs no fix in the case `plan`
+    describes: whether _validate_full() reports nothing but unknown-code for it and suggests
+    the codes unchanged.
+
+    That is blocks `main [V55] [Y53] [others...]`, the first main code a rule set procedure,
+    V55 directly after a spinal operation (which must have one) and right for a known count,
+    Y53 directly after the main code or its V55, right for a named method, not on an open or
+    unguided case, and present after a procedure code when the case needs it; a site code
+    when the rule set asks for one."""
     # A V55 (Y53) code is right for a known count (a named method) when it is the rule set's
     # code for it or, when the rule set has none, a code the rule set gives no other meaning.
     levels, expected_levels = plan.levels, plan.expected_levels
-    check_levels = levels is not None
-    levels_meaning = ruleset._levels_meaning if expected_levels is None else None
+    levels_meaning = ruleset._levels_meaning
     method, expected_method = plan.method, plan.expected_method
-    check_method = method in METHODS
-    method_meaning = ruleset._approach_meaning if expected_method is None else None
-    method_allowed = not plan.unexpected
-    method_needed = plan.needs_method
-    out: list[str] = []
-    add = out.append
-    unknown: list[int] | None = None
+    method_meaning = ruleset._approach_meaning
     # 0: before the first main code; 1: right after a main code; 2: after its V55;
     # 3: after its Y53; 4: after any other code of the block.
     state = 0
     spinal = has_levels = needs_method = has_site = False
-    for raw in codes:
-        try:
-            entry = entries[raw]
-        except KeyError:
-            entry = ruleset._entry(raw)
-        except TypeError:  # unhashable: not a code
-            return None
-        if not entry:
-            return None
-        code, kind = entry
-        add(code)
-        if code not in titles:
-            if unknown is None:
-                unknown = [len(out)]
-            else:
-                unknown.append(len(out))
-        if kind in _MAIN:
+    for letter in shape:
+        if letter in _MAIN_LETTERS:
+            governed = letter in _GOVERNED
             if state == 0:
-                if code not in governed:
-                    return None
+                if not governed:
+                    return False
             elif needs_method or (spinal and not has_levels):
-                return None
-            spinal = kind == SPINAL
+                return False
+            spinal = _MAIN_LETTERS[letter]
             has_levels = False
-            needs_method = method_needed and code in governed
+            needs_method = plan.needs_method and governed
             state = 1
-        elif kind == LEVELS:
+        elif letter in _LEVELS_AT:
             if state != 1 or not spinal:
-                return None
+                return False
+            code = f"{ruleset.levels_category}.{_LEVELS_AT[letter]}"
             if (
-                check_levels
+                levels is not None
                 and code != expected_levels
-                and (levels_meaning is None or levels_meaning.get(code, levels) != levels)
+                and (expected_levels is not None or levels_meaning.get(code, levels) != levels)
             ):
-                return None
+                return False
             has_levels = True
             state = 2
-        elif kind == APPROACH:
-            if state == 0 or state > 2 or not method_allowed:
-                return None
+        elif letter in _APPROACH_AT:
+            if state == 0 or state > 2 or plan.unexpected:
+                return False
+            code = f"{ruleset.approach_category}.{_APPROACH_AT[letter]}"
             if (
-                check_method
+                method in METHODS
                 and code != expected_method
-                and (method_meaning is None or method_meaning.get(code, method) != method)
+                and (expected_method is not None or method_meaning.get(code, method) != method)
             ):
-                return None
+                return False
             needs_method = False
             state = 3
-        else:
+        elif letter in (METHOD, SITE, NON_SITE):
             if state == 0:
-                return None
-            if kind == SITE:
+                return False
+            if letter == SITE:
                 has_site = True
             state = 4
+        else:  # NOT_A_CODE
+            return False
     if state == 0 or needs_method or (spinal and not has_levels):
-        return None
-    if not has_site and ruleset.site_chapter is not None:
-        return None
-    return out, unknown
+        return False
+    return has_site or ruleset.site_chapter is None
 
 
 def _validate_full(

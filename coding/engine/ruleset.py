@@ -25,6 +25,15 @@ METHOD = "Y"  # any other Chapter Y code
 SITE = "S"  # a Chapter Z site code
 NON_SITE = "X"  # a Chapter Z code that is not a site (Z94 laterality)
 
+# The fast path (linter._in_order) reads a sequence as a string of one letter a code, its
+# shape, and judges each shape once for a context: the letter is the code's kind, with the main
+# codes the rule set governs apart, and a levels or image-control code by its fourth character
+# (which of those is right depends on the context). Anything but a full code is NOT_A_CODE.
+GOVERNED_LETTERS = {PROCEDURE: "q", SPINAL: "t"}
+LEVELS_LETTERS = "0123456789"  # V55.0 .. V55.9
+APPROACH_LETTERS = "abcdefghij"  # Y53.0 .. Y53.9
+NOT_A_CODE = "!"
+
 
 def default_spinal_categories() -> frozenset[str]:
     """The seeded spinal operation categories: V22-V54 and V56-V68 (V55 is the levels code)."""
@@ -195,8 +204,11 @@ class RuleSet:
     _levels_meaning: Mapping[str, int] = field(init=False, repr=False, compare=False)
     _approach_meaning: Mapping[str, str] = field(init=False, repr=False, compare=False)
     _kinds: dict[str, str] = field(init=False, repr=False, compare=False)
-    # Spelling as given -> (normalised code, kind), or () when it is not a code.
+    # Spelling as given -> (normalised code, kind), or () when it is not a code; the same
+    # spellings -> their letter (see GOVERNED_LETTERS), and -> the normalised full code.
     _entries: dict[str, tuple[str, str] | tuple[()]] = field(init=False, repr=False, compare=False)
+    _letters: dict[str, str] = field(init=False, repr=False, compare=False)
+    _codes: dict[str, str] = field(init=False, repr=False, compare=False)
     _plans: dict[int, ContextPlan] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -272,6 +284,8 @@ class RuleSet:
         set_(self, "_approach_meaning", {v: k for k, v in approach_map.items()})
         set_(self, "_kinds", {})
         set_(self, "_entries", {})
+        set_(self, "_letters", {})
+        set_(self, "_codes", {})
         set_(self, "_plans", {})
 
     def __hash__(self) -> int:
@@ -318,8 +332,35 @@ class RuleSet:
         if isinstance(raw, str):
             if len(self._entries) >= _ENTRIES_SIZE:
                 self._entries.clear()
+                self._letters.clear()
+                self._codes.clear()
             self._entries[raw] = entry
+            self._letters[raw] = self._letter_of(entry)
+            if entry:
+                self._codes[raw] = entry[0]
         return entry
+
+    def _letter(self, raw: object) -> str:
+        """The letter of one code as given (see GOVERNED_LETTERS), cached as _entry() is."""
+        try:
+            letter = self._letters.get(raw)
+        except TypeError:  # unhashable: not a code
+            return NOT_A_CODE
+        if letter is None:
+            letter = self._letter_of(self._entry(raw))
+        return letter
+
+    def _letter_of(self, entry: tuple[str, str] | tuple[()]) -> str:
+        if not entry:
+            return NOT_A_CODE
+        code, kind = entry
+        if kind == LEVELS:
+            return LEVELS_LETTERS[int(code[4])]
+        if kind == APPROACH:
+            return APPROACH_LETTERS[int(code[4])]
+        if code in self._procedures and kind in GOVERNED_LETTERS:
+            return GOVERNED_LETTERS[kind]
+        return kind
 
     def _classify(self, code: str) -> str:
         category, chapter = code[:3], code[0]
@@ -405,6 +446,7 @@ class ContextPlan(NamedTuple):
     unexpected: bool  # a Y53 code is unexpected: open, or no image guidance
     needs_method: bool  # percutaneous and image-guided: Y53 required
     open: bool
+    shapes: dict[str, bool]  # the fast path's verdict on each shape judged (linter._in_order)
 
     @classmethod
     def of(cls, context: Context, ruleset: RuleSet) -> ContextPlan:
@@ -418,6 +460,7 @@ class ContextPlan(NamedTuple):
             context.approach == "open" or method == "none",
             context.approach == "percutaneous" and method != "none",
             context.approach == "open",
+            {},
         )
 
 

@@ -209,6 +209,6 @@ def test_run_bulk_output_is_the_same_without_the_fast_path(rows, fmt):
 
     fast = run(memo_size=0)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bulk_module, "_in_order", lambda *args: None)
+        patch.setattr(bulk_module, "_fast_shape", lambda *args: None)
         slow = run(memo_size=0)
     assert fast == slow == run()
