@@ -17,7 +17,6 @@ required column is a UsageError before anything is written.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,6 +34,7 @@ from .linter import (
     Result,
     _fast_shape,
     _json_name,
+    _string,
     _unknown_json,
     _validate_full,
     code_count_error,
@@ -50,9 +50,13 @@ _PLANS_SIZE = 4096
 _SPELLINGS_SIZE = 1 << 16
 _SHAPES_SIZE = 4096
 _UNSEEN = object()
-# Extracts repeat the same sequences: a distinct (codes, context) is validated and serialised
+# Extracts repeat the usual codings: a (codes, context) seen again is validated and serialised
 # once while it stays in this bounded memo, so memory stays constant whatever the file's size.
 MEMO_SIZE = 8192
+# A row is remembered only from its second sighting, which these slots record by a hash of its
+# memo key (emptied when a quarter are set): most rows of a real extract are distinct, and
+# keeping each of them in the memo costs more, in memory touched, than the memo saves.
+_SEEN_SLOTS = 1 << 16
 
 
 class Row(NamedTuple):
@@ -152,6 +156,7 @@ def _scan_rows(
     no_context = Context()
     no_key = ("", "", "")
     no_extra: tuple[str, ...] = ()
+    pick: Callable[[list[str]], tuple[str, ...]] | None = None
     if len(extra_at) > 1:
         pick = itemgetter(*extra_at)  # a tuple of the cells, in C
     elif extra_at:
@@ -159,11 +164,9 @@ def _scan_rows(
 
         def pick(cells: list[str]) -> tuple[str, ...]:
             return (cells[only],)
-    else:
 
-        def pick(cells: list[str]) -> tuple[str, ...]:
-            return no_extra
-
+    # The empty cell that stands for absent context columns is added only when one is absent.
+    pad = max(approach_at, guidance_at, levels_at) >= width
     # A line the CSV module cannot read (a cell over its size limit, a quote left open)
     # is reported as a row error, and reading goes on from the next line.
     unreadable = ("",) * len(extra_at)
@@ -173,17 +176,25 @@ def _scan_rows(
                 if not cells:
                     continue  # a blank line
                 line = reader.line_num
-                episode_id = (cells[id_at].strip() or None) if id_at < len(cells) else None
-                if episode_id is None and not any(cells):
-                    continue  # a line of empty cells, as spreadsheets leave at the end
                 if len(cells) != width:
+                    episode_id = (cells[id_at].strip() or None) if id_at < len(cells) else None
+                    if episode_id is None and not any(cells):
+                        continue  # a line of empty cells, as spreadsheets leave at the end
                     reason = f"the row has {len(cells)} fields where the header has {width}"
                     extras = tuple(cells[i] if i < len(cells) else "" for i in extra_at)
                     yield line, episode_id, [], no_key, no_context, ("row", reason), extras
                     continue
-                extras = pick(cells)
+                episode_id = cells[id_at].strip() or None
+                if episode_id is None and not any(cells):
+                    continue  # a line of empty cells, as spreadsheets leave at the end
+                extras = no_extra if pick is None else pick(cells)
                 if codes_at is not None:
-                    codes = cells[codes_at].replace(",", " ").replace(";", " ").split()
+                    text = cells[codes_at]
+                    if "," in text:
+                        text = text.replace(",", " ")
+                    if ";" in text:
+                        text = text.replace(";", " ")
+                    codes = text.split()
                 else:
                     codes = [c for i in opertn if (c := cells[i].strip()) not in _EMPTY_CELLS]
                 if episode_id is None:
@@ -195,7 +206,8 @@ def _scan_rows(
                     error = ("codes", f"codes: {too_many}")
                     yield line, episode_id, codes, no_key, no_context, error, extras
                     continue
-                cells.append("")
+                if pad:
+                    cells.append("")
                 key = (cells[approach_at], cells[guidance_at], cells[levels_at])
                 context = contexts.get(key)
                 if context is None:
@@ -237,13 +249,6 @@ def row_error(row: Row, ruleset: RuleSet) -> Result:
     )
 
 
-def _json_string(value: str | None) -> str:
-    # json.dumps, with a shortcut for the usual plain ids.
-    if value is not None and value.isascii() and value.isalnum():
-        return f'"{value}"'
-    return json.dumps(value)
-
-
 def _payload(result: Result, jsonl: bool) -> Any:
     """What a row's output holds besides its episode id: the tail of the JSON line after
     `{"episode_id": ..., `, or the CSV fields after episode_id."""
@@ -257,8 +262,10 @@ def _payload(result: Result, jsonl: bool) -> Any:
     )
 
 
-_Done = tuple[bool, Any, "list[str] | tuple[str, ...]"]  # (valid, payload, rules) of a row
+_Done = tuple[bool, Any, tuple[str, ...]]  # (valid, payload, rules) of a row
 _UNKNOWN_RULES = ("unknown-code",)
+_ROW_ERROR_RULES = ("row-error",)
+_LINES_AT_ONCE = 64
 
 
 def _json_tail(ruleset: RuleSet) -> str:
@@ -300,6 +307,9 @@ def judge(
     shapes = {}
     # Least recently used results, by (codes as given, context cells as given).
     memo: OrderedDict[tuple[tuple[str, ...], tuple[str, str, str]], _Done] = OrderedDict()
+    seen = bytearray(_SEEN_SLOTS)
+    seen_mask, seen_limit = _SEEN_SLOTS - 1, _SEEN_SLOTS // 4
+    seen_count = 0
 
     def learn(codes: list[str]) -> str:
         """The shape of `codes`, learning the spellings not seen yet."""
@@ -318,12 +328,7 @@ def judge(
         return "".join(map(letter_of, codes))
 
     def judged(codes: list[str], context_key: tuple[str, str, str], context: Context) -> _Done:
-        if memo_size:
-            key = (tuple(codes), context_key)
-            done = memo.get(key)
-            if done is not None:
-                memo.move_to_end(key)
-                return done
+        nonlocal seen_count
         found = shapes.get(context_key)
         if found is None:
             if len(shapes) >= _PLANS_SIZE:
@@ -339,34 +344,49 @@ def judge(
             if len(verdicts) >= _SHAPES_SIZE:
                 verdicts.clear()
             unknown = verdicts[shape] = _fast_shape(shape, ruleset, plan)
-        if unknown is None:
-            # validate() without its own try of the fast path, which just failed.
-            result = _validate_full(codes, ruleset, context, catalogue)
-            payload = None if verdict_only else _payload(result, jsonl)
-            done = (result.valid, payload, result.rules)
-        else:
+        if unknown is not None:
             # Needing no fix, the row's only issues are unknown-code ones: what
             # Result.to_json() and _payload() give, built from the codes.
             valid = not unknown or not full
             rules = _UNKNOWN_RULES if unknown else ()
             if verdict_only:
-                payload = None
-            elif jsonl:
+                return valid, None, rules
+            if jsonl:
                 codes_json = '["' + '", "'.join(map(code_of, codes)) + '"]'
                 issues = (
                     ", ".join([_unknown_json(at, code_of(codes[at - 1]), full) for at in unknown])
                     if unknown
                     else ""
                 )
-                payload = (
+                return (
+                    valid,
                     f'"valid": {"true" if valid else "false"}, "codes": {codes_json}, '
-                    f'"issues": [{issues}], "suggested": {codes_json}, {tail}'
+                    f'"issues": [{issues}], "suggested": {codes_json}, {tail}',
+                    rules,
                 )
-            else:
-                joined = " ".join(map(code_of, codes))
-                payload = ("true" if valid else "false", joined, joined, " ".join(rules))
-            done = (valid, payload, rules)
+            joined = " ".join(map(code_of, codes))
+            return valid, ("true" if valid else "false", joined, joined, " ".join(rules)), rules
+        # The full path, validate() without its own try of the fast path, which just failed:
+        # what the memo is for.
+        again = False
         if memo_size:
+            key = (tuple(codes), context_key)
+            done = memo.get(key)
+            if done is not None:
+                memo.move_to_end(key)
+                return done
+            slot = hash(key) & seen_mask
+            again = seen[slot]
+            if not again:
+                seen[slot] = 1
+                seen_count += 1
+                if seen_count > seen_limit:
+                    seen[:] = bytes(_SEEN_SLOTS)
+                    seen_count = 0
+        result = _validate_full(codes, ruleset, context, catalogue)
+        payload = None if verdict_only else _payload(result, jsonl)
+        done = (result.valid, payload, tuple(result.rules))
+        if again:
             memo[key] = done
             if len(memo) > memo_size:
                 memo.popitem(last=False)
@@ -401,31 +421,53 @@ def run_bulk(
         writer.writerow(CSV_COLUMNS)
     jsonl = writer is None
     judged = judge(ruleset, catalogue, fmt=fmt, memo_size=memo_size)
+    # Rows by the rules of their issues, a few distinct tuples: added to by_rule at the end in
+    # the order first seen, which leaves by_rule as counting each row as read would.
+    rows_by_rules: dict[tuple[str, ...], int] = {}
+    counted = rows_by_rules.get
+    # JSON lines are written _LINES_AT_ONCE at a time: one write a row costs more than the row.
+    lines: list[str] = []
+    add = lines.append
     valid_rows = invalid_rows = row_errors = pending = 0
-    for line, episode_id, codes, context_key, context, error, _ in rows:
-        if error is None:
-            valid, payload, rules = judged(codes, context_key, context)
-            if valid:
-                valid_rows += 1
+    try:
+        for line, episode_id, codes, context_key, context, error, _ in rows:
+            if error is None:
+                valid, payload, rules = judged(codes, context_key, context)
+                if valid:
+                    valid_rows += 1
+                else:
+                    invalid_rows += 1
             else:
-                invalid_rows += 1
-        else:
-            result = row_error(Row(line, episode_id, codes, context, error), ruleset)
-            row_errors += 1
-            valid, payload, rules = False, _payload(result, jsonl), ["row-error"]
-        for rule in rules:
-            by_rule[rule] += 1
-        if jsonl:
-            # The episode id first, then the result object exactly as validate() gives it.
-            write(f'{{"episode_id": {_json_string(episode_id)}, {payload}')
-        else:
-            writer.writerow((episode_id or "", *payload))
-        pending += 1
-        if pending >= progress_every and progress is not None:
-            progress(pending)
-            pending = 0
+                result = row_error(Row(line, episode_id, codes, context, error), ruleset)
+                row_errors += 1
+                payload, rules = _payload(result, jsonl), _ROW_ERROR_RULES
+            rows_by_rules[rules] = counted(rules, 0) + 1
+            if jsonl:
+                # The episode id first, then the result object exactly as validate() gives it;
+                # the usual plain id needs no escaping.
+                if episode_id is None:
+                    add(f'{{"episode_id": null, {payload}')
+                elif episode_id.isascii() and episode_id.isalnum():
+                    add(f'{{"episode_id": "{episode_id}", {payload}')
+                else:
+                    add(f'{{"episode_id": {_string(episode_id)}, {payload}')
+                if len(lines) >= _LINES_AT_ONCE:
+                    write("".join(lines))
+                    lines.clear()
+            else:
+                writer.writerow((episode_id or "", *payload))
+            pending += 1
+            if pending >= progress_every and progress is not None:
+                progress(pending)
+                pending = 0
+    finally:
+        if lines:
+            write("".join(lines))
     if progress is not None and pending:
         progress(pending)
+    for rules, count in rows_by_rules.items():
+        for rule in rules:
+            by_rule[rule] += count
     summary.valid, summary.invalid, summary.row_errors = valid_rows, invalid_rows, row_errors
     summary.rows = valid_rows + invalid_rows + row_errors
     return summary

@@ -28,10 +28,10 @@ image-control slot, and rebuilds the sequence with every fix applied. How it rea
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from typing import Any, NamedTuple
 
 from .catalogue import Catalogue
@@ -109,6 +109,16 @@ class Issue(NamedTuple):
             "message": self.message,
         }
 
+    def to_json(self) -> str:
+        """`json.dumps(self.to_dict())`, character for character."""
+        position, code = self.position, self.code
+        return (
+            f'{{"rule": {_string(self.rule)}, "severity": {_string(self.severity)}, '
+            f'"position": {"null" if position is None else position}, '
+            f'"code": {"null" if code is None else _string(code)}, '
+            f'"message": {_string(self.message)}}}'
+        )
+
 
 @dataclass(slots=True)
 class Result:
@@ -136,18 +146,11 @@ class Result:
 
     def to_json(self) -> str:
         """`json.dumps(self.to_dict())`, character for character, built faster: bulk runs
-        serialise every row, and the same issues recur."""
-        issues = []
-        for issue in self.issues:
-            text = _ISSUE_JSON.get(issue)
-            if text is None:
-                if len(_ISSUE_JSON) >= _ISSUE_JSON_SIZE:
-                    _ISSUE_JSON.clear()
-                text = _ISSUE_JSON[issue] = json.dumps(issue.to_dict())
-            issues.append(text)
+        serialise every row."""
+        issues = [issue.to_json() for issue in self.issues]
         suggested = self.suggested
         if suggested is None:  # a code failed `format`: it may need escaping
-            codes = json.dumps(self.codes)
+            codes = "[" + ", ".join(map(_string, self.codes)) + "]"
             suggested_json = "null"
         else:  # normalised codes are plain ASCII
             codes = _json_codes(self.codes)
@@ -168,17 +171,17 @@ class Result:
         return rules
 
 
+# A string as json.dumps() writes one (ensure_ascii): the C function it calls itself.
+_string = encode_basestring_ascii
+
+
 @lru_cache(maxsize=256)
 def _json_name(name: str) -> str:
-    return json.dumps(name)
+    return _string(name)
 
 
 def _json_codes(codes: list[str]) -> str:
     return '["' + '", "'.join(codes) + '"]' if codes else "[]"
-
-
-_ISSUE_JSON: dict[Issue, str] = {}
-_ISSUE_JSON_SIZE = 50_000
 
 
 class _Block:
@@ -496,7 +499,7 @@ def _unknown_json(position: int, code: str, full: bool) -> str:
     if text is None:
         if len(_UNKNOWN_JSON) >= _UNKNOWN_SIZE:
             _UNKNOWN_JSON.clear()
-        text = _UNKNOWN_JSON[key] = json.dumps(_make_unknown(position, code, full).to_dict())
+        text = _UNKNOWN_JSON[key] = _make_unknown(position, code, full).to_json()
     return text
 
 
