@@ -29,17 +29,16 @@ from .errors import ContextError, UsageError
 from .linter import (
     ERROR,
     MAX_CODES,
+    PLACEHOLDERS,
     UNKNOWN_BIT,
     Issue,
     Result,
-    _fast_shape,
-    _json_name,
+    _judge_shape,
     _string,
-    _unknown_json,
     _validate_full,
     code_count_error,
 )
-from .ruleset import Context, ContextPlan, RuleSet
+from .ruleset import Context, RuleSet
 
 CSV_COLUMNS = ("episode_id", "valid", "codes", "suggested", "rules")
 FORMATS = ("jsonl", "csv")
@@ -50,13 +49,9 @@ _PLANS_SIZE = 4096
 _SPELLINGS_SIZE = 1 << 16
 _SHAPES_SIZE = 4096
 _UNSEEN = object()
-# Extracts repeat the usual codings: a (codes, context) seen again is validated and serialised
-# once while it stays in this bounded memo, so memory stays constant whatever the file's size.
+# Rows with a code failing format are judged one by one: the last MEMO_SIZE distinct of them
+# are remembered, so memory stays constant whatever the file's size.
 MEMO_SIZE = 8192
-# A row is remembered only from its second sighting, which these slots record by a hash of its
-# memo key (emptied when a quarter are set): most rows of a real extract are distinct, and
-# keeping each of them in the memo costs more, in memory touched, than the memo saves.
-_SEEN_SLOTS = 1 << 16
 
 
 class Row(NamedTuple):
@@ -263,14 +258,54 @@ def _payload(result: Result, jsonl: bool) -> Any:
 
 
 _Done = tuple[bool, Any, tuple[str, ...]]  # (valid, payload, rules) of a row
-_UNKNOWN_RULES = ("unknown-code",)
 _ROW_ERROR_RULES = ("row-error",)
 _LINES_AT_ONCE = 64
+# A placeholder (linter.PLACEHOLDERS) in a payload: as itself in the codes lists, escaped by
+# JSON in other strings. An escaped backslash is matched first, so that a backslash of the text
+# itself is never read as the start of an escaped placeholder.
+_PLACEHOLDER_AT = re.compile(r"(\\\\|\\ue0(?:0[0-9a-f]|1[0-7])|[\ue000-\ue017])")
 
 
-def _json_tail(ruleset: RuleSet) -> str:
-    """The end of every JSON result line of a rule set."""
-    return f'"ruleset": {_json_name(ruleset.name)}, "ruleset_version": {ruleset.version}}}\n'
+class _Template:
+    """A text of a shape's result on placeholders, to fill in with a row's codes."""
+
+    __slots__ = ("parts", "pick")
+
+    def __init__(self, text: str) -> None:
+        # parts: the text between placeholders, with a slot for each; pick: the codes for
+        # the slots, in order, from a row's normalised codes.
+        tokens = _PLACEHOLDER_AT.split(text)
+        parts, at = [tokens[0]], []
+        for token, literal in zip(tokens[1::2], tokens[2::2], strict=True):
+            if token == "\\\\":
+                parts[-1] += token + literal
+                continue
+            at.append(ord(token) if len(token) == 1 else int(token[2:], 16))
+            parts += ["", literal]
+        self.parts = parts
+        fields = [code - ord(PLACEHOLDERS[0]) for code in at]
+        self.pick = (
+            itemgetter(*fields) if len(fields) > 1 else lambda codes: [codes[i] for i in fields]
+        )
+
+    def fill(self, codes: list[str]) -> str:
+        text = self.parts.copy()
+        text[1::2] = self.pick(codes)
+        return "".join(text)
+
+
+def _templates(result: Result, fmt: str | None) -> _Done:
+    """(valid, payload, rules) for every row of a shape, from its result on placeholders
+    (linter._judge_shape): for "jsonl", the payload's _Template; for "csv", the fields with
+    `suggested` a _Template (None when null) and `codes` left to join; None for no `fmt`."""
+    rules = tuple(result.rules)
+    if fmt is None:
+        return result.valid, None, rules
+    if fmt == "jsonl":
+        return result.valid, _Template(_payload(result, True)), rules
+    valid_text, _, suggested_text, rules_text = _payload(result, False)
+    suggested = None if result.suggested is None else _Template(suggested_text)
+    return result.valid, (valid_text, suggested, rules_text), rules
 
 
 Judge = Callable[[list[str], tuple[str, str, str], Context], _Done]
@@ -285,31 +320,30 @@ def judge(
 ) -> Judge:
     """A function judging one scanned row (its codes, context cells and context) as validate()
     does, giving (valid, payload, rules): `payload` is what run_bulk writes for `fmt` ("jsonl"
-    or "csv"), or None when `fmt` is None and only the verdict is wanted. A row already coded
-    right takes a fast path, its output built straight from the codes, and the results of the
-    last `memo_size` distinct rows are remembered (0: judge every row afresh), so memory stays
-    bounded whatever the run's size."""
+    or "csv"), or None when `fmt` is None and only the verdict is wanted.
+
+    A row is read as its shape (RuleSet._letter, and whether each code is in the catalogue),
+    and each shape is judged once for a context, on placeholders (linter._judge_shape): a row's
+    output is then that result's text filled in with its codes. A row with a code failing
+    format is judged by itself, and the results of the last `memo_size` distinct such rows are
+    remembered (0: none), so memory stays bounded whatever the run's size."""
     jsonl = fmt == "jsonl"
-    verdict_only = fmt is None
-    plan_of = ruleset.plan
+    csv_fields = fmt == "csv"
     full = catalogue.full
-    tail = _json_tail(ruleset)
     titles = catalogue._titles
+    # Placeholders in a rule set's name (free text) would be taken for codes: judge by row.
+    by_shape = not any(placeholder in ruleset.name for placeholder in PLACEHOLDERS)
     # Each spelling seen in the run -> its letter (RuleSet._letter) with UNKNOWN_BIT set when
     # the code is missing from the catalogue, and -> its normalised code: the shape of a row
-    # and its codes are then read in C (map), and each shape is judged once for a context.
+    # and its codes are then read in C (map).
     letters: dict[str, str] = {}
     codes_of: dict[str, str] = {}
     letter_of, code_of = letters.__getitem__, codes_of.__getitem__
-    # By context cells as given (each names one context throughout a run): the context's plan
-    # and, by shape, the positions of the unknown codes of a row needing no fix, else None.
-    shapes: dict[tuple[str, str, str], tuple[ContextPlan, dict[str, tuple[int, ...] | None]]]
-    shapes = {}
-    # Least recently used results, by (codes as given, context cells as given).
+    # By context cells as given (each names one context throughout a run), then by shape:
+    # _templates() of the shape's result, or None when its rows are judged one by one.
+    shapes: dict[tuple[str, str, str], dict[str, _Done | None]] = {}
+    # Least recently used results of rows judged one by one, by (codes as given, context cells).
     memo: OrderedDict[tuple[tuple[str, ...], tuple[str, str, str]], _Done] = OrderedDict()
-    seen = bytearray(_SEEN_SLOTS)
-    seen_mask, seen_limit = _SEEN_SLOTS - 1, _SEEN_SLOTS // 4
-    seen_count = 0
 
     def learn(codes: list[str]) -> str:
         """The shape of `codes`, learning the spellings not seen yet."""
@@ -328,65 +362,41 @@ def judge(
         return "".join(map(letter_of, codes))
 
     def judged(codes: list[str], context_key: tuple[str, str, str], context: Context) -> _Done:
-        nonlocal seen_count
-        found = shapes.get(context_key)
-        if found is None:
+        templates = shapes.get(context_key)
+        if templates is None:
             if len(shapes) >= _PLANS_SIZE:
                 shapes.clear()
-            found = shapes[context_key] = (plan_of(context), {})
-        plan, verdicts = found
+            templates = shapes[context_key] = {}
         try:
             shape = "".join(map(letter_of, codes))
         except KeyError:
             shape = learn(codes)
-        unknown = verdicts.get(shape, _UNSEEN)
-        if unknown is _UNSEEN:
-            if len(verdicts) >= _SHAPES_SIZE:
-                verdicts.clear()
-            unknown = verdicts[shape] = _fast_shape(shape, ruleset, plan)
-        if unknown is not None:
-            # Needing no fix, the row's only issues are unknown-code ones: what
-            # Result.to_json() and _payload() give, built from the codes.
-            valid = not unknown or not full
-            rules = _UNKNOWN_RULES if unknown else ()
-            if verdict_only:
-                return valid, None, rules
+        done = templates.get(shape, _UNSEEN)
+        if done is _UNSEEN:
+            if len(templates) >= _SHAPES_SIZE:
+                templates.clear()
+            result = _judge_shape(shape, ruleset, context, full) if by_shape else None
+            done = templates[shape] = None if result is None else _templates(result, fmt)
+        if done is not None:
             if jsonl:
-                codes_json = '["' + '", "'.join(map(code_of, codes)) + '"]'
-                issues = (
-                    ", ".join([_unknown_json(at, code_of(codes[at - 1]), full) for at in unknown])
-                    if unknown
-                    else ""
-                )
-                return (
-                    valid,
-                    f'"valid": {"true" if valid else "false"}, "codes": {codes_json}, '
-                    f'"issues": [{issues}], "suggested": {codes_json}, {tail}',
-                    rules,
-                )
-            joined = " ".join(map(code_of, codes))
-            return valid, ("true" if valid else "false", joined, joined, " ".join(rules)), rules
-        # The full path, validate() without its own try of the fast path, which just failed:
-        # what the memo is for.
-        again = False
+                valid, template, rules = done
+                return valid, template.fill(list(map(code_of, codes))), rules
+            if csv_fields:
+                valid, (valid_text, suggested, rules_text), rules = done
+                out = list(map(code_of, codes))
+                suggested_text = "" if suggested is None else suggested.fill(out)
+                return valid, (valid_text, " ".join(out), suggested_text, rules_text), rules
+            return done
         if memo_size:
             key = (tuple(codes), context_key)
             done = memo.get(key)
             if done is not None:
                 memo.move_to_end(key)
                 return done
-            slot = hash(key) & seen_mask
-            again = seen[slot]
-            if not again:
-                seen[slot] = 1
-                seen_count += 1
-                if seen_count > seen_limit:
-                    seen[:] = bytes(_SEEN_SLOTS)
-                    seen_count = 0
         result = _validate_full(codes, ruleset, context, catalogue)
-        payload = None if verdict_only else _payload(result, jsonl)
+        payload = None if fmt is None else _payload(result, jsonl)
         done = (result.valid, payload, tuple(result.rules))
-        if again:
+        if memo_size:
             memo[key] = done
             if len(memo) > memo_size:
                 memo.popitem(last=False)

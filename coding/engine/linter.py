@@ -188,6 +188,7 @@ class _Block:
     """A main code and what follows it up to the next main code."""
 
     __slots__ = (
+        "governed",
         "index",
         "item",
         "levels",
@@ -198,9 +199,10 @@ class _Block:
         "spinal",
     )
 
-    def __init__(self, index: int, item: Item) -> None:
+    def __init__(self, index: int, item: Item, governed: bool) -> None:
         self.index = index
         self.item = item
+        self.governed = governed  # a procedure code of the rule set
         self.spinal = item[2] == SPINAL
         self.levels: Item | None = None
         self.levels_moved = False
@@ -208,7 +210,7 @@ class _Block:
         # Why the Y53 code must move: None (it is in place), "moved", or "first" (it came
         # before every main code, which is the subsidiary-primary rule).
         self.method_moved: str | None = None
-        self.rest: list[str] = []  # other Y codes, sites, laterality: kept in order
+        self.rest: list[Item] = []  # other Y codes, sites, laterality: kept in order
 
 
 def code_count_error(count: int) -> str | None:
@@ -293,15 +295,6 @@ def _shape(codes: Sequence[str], ruleset: RuleSet) -> str:
         return "".join([ruleset._letter(raw) for raw in codes])
 
 
-def _fast_shape(shape: str, ruleset: RuleSet, plan: ContextPlan) -> tuple[int, ...] | None:
-    """For a shape whose letters carry UNKNOWN_BIT for the codes missing from the catalogue:
-    the 1-based positions of those codes when the sequence needs no fix, else None."""
-    known = "".join([chr(ord(letter) & ~UNKNOWN_BIT) for letter in shape])
-    if not _shape_in_order(known, ruleset, plan):
-        return None
-    return tuple(at for at, letter in enumerate(shape, 1) if ord(letter) & UNKNOWN_BIT)
-
-
 def _shape_in_order(shape: str, ruleset: RuleSet, plan: ContextPlan) -> bool:
     """Whether a sequence of this shape (RuleSet._letter) needs no fix in the case `plan`
     describes: whether _validate_full() reports nothing but unknown-code for it and suggests
@@ -375,10 +368,37 @@ def _validate_full(
     codes: Sequence[str], ruleset: RuleSet, context: Context, catalogue: Catalogue
 ) -> Result:
     """validate() for any sequence: every rule, every fix."""
-    # One pass: normalise, look up, and split into blocks.
-    titles = catalogue._titles
-    full = catalogue.full
     entries = ruleset._entries
+    titles = catalogue._titles
+    governed = ruleset._procedures
+    read: list[Read] = []
+    add = read.append
+    for raw in codes:
+        try:
+            entry = entries[raw]
+        except KeyError:
+            entry = ruleset._entry(raw)
+        except TypeError:  # unhashable: not a code either
+            entry = ()
+        if entry:
+            code = entry[0]
+            add((code, entry[1], code in titles, code in governed))
+        else:
+            add((raw.strip() if isinstance(raw, str) else repr(raw), None, False, False))
+    return _judge(read, ruleset, context, catalogue.full)
+
+
+# A code as the full path reads it: (normalised code, kind, in the catalogue, a procedure code
+# of the rule set); a code failing `format` is (the code as given, stripped, None, False, False).
+Read = tuple[str, str | None, bool, bool]
+
+
+def _judge(read: list[Read], ruleset: RuleSet, context: Context, full: bool) -> Result:
+    """The full path on codes as read. What it decides rests on each code's kind, whether it
+    is known and governed and, for a levels or image-control code, the code itself: all that
+    the shape of a sequence keeps (RuleSet._letter). Other codes are only copied into the
+    result, so that a shape can be judged once with placeholders for them (_judge_shape)."""
+    # One pass: the format and unknown-code issues, and the blocks.
     out: list[str] = []
     add = out.append
     issues: list[Issue] = []
@@ -391,26 +411,17 @@ def _validate_full(
     after = 0  # codes seen after the current main code
     only_levels = True  # and all of them V55 codes
     position = 0
-    for raw in codes:
+    for code, kind, known, governed in read:
         position += 1
-        try:
-            entry = entries[raw]
-        except KeyError:
-            entry = ruleset._entry(raw)
-        except TypeError:  # unhashable: not a code either
-            entry = ()
-        if not entry:
-            shown = raw.strip() if isinstance(raw, str) else repr(raw)
-            add(shown)
-            issues.append(_format_issue(position, shown))
+        add(code)
+        if kind is None:
+            issues.append(_format_issue(position, code))
             well_formed = False
             continue
-        code, kind = entry
-        add(code)
-        if code not in titles:
+        if not known:
             issues.append(_unknown(position, code, full))
         if kind in _MAIN:
-            block = _Block(len(blocks), (position, code, kind))
+            block = _Block(len(blocks), (position, code, kind), governed)
             blocks.append(block)
             after, only_levels = 0, True
             continue
@@ -434,7 +445,7 @@ def _validate_full(
             else:
                 strays.append((block.index, (position, code, kind)))
         else:
-            block.rest.append(code)
+            block.rest.append((position, code, kind))
         only_levels = False
 
     suggested: list[str] | None = _check_blocks(
@@ -451,6 +462,42 @@ def _validate_full(
         suggested = None
     # Positional: a dataclass binds keywords markedly slower, and bulk runs call this per row.
     return Result(valid, out, issues, suggested, ruleset.name, ruleset.version)
+
+
+# Placeholders for the codes a shape's result only copies (_judge_shape), one a position:
+# characters of Unicode's private use area, which no rule set's name may contain for bulk.judge
+# to use them (no other text of a result is free).
+PLACEHOLDERS = "".join(chr(0xE000 + at) for at in range(MAX_CODES))
+# The letters of the kinds other than main, levels and image-control codes.
+_OTHER_KINDS = {METHOD: METHOD, SITE: SITE, NON_SITE: NON_SITE}
+
+
+def _judge_shape(shape: str, ruleset: RuleSet, context: Context, full: bool) -> Result | None:
+    """_judge() of every sequence of this shape (its letters carrying UNKNOWN_BIT for the codes
+    missing from the catalogue) at once: the result with PLACEHOLDERS[i] wherever the code at
+    position i + 1 is copied. None for a shape with a code failing format, whose messages
+    depend on the code's text, or longer than an episode."""
+    if len(shape) > MAX_CODES:
+        return None
+    read: list[Read] = []
+    for at, letter in enumerate(shape):
+        known = not ord(letter) & UNKNOWN_BIT
+        letter = chr(ord(letter) & ~UNKNOWN_BIT)
+        governed = False
+        if letter in _LEVELS_AT:
+            code, kind = f"{ruleset.levels_category}.{_LEVELS_AT[letter]}", LEVELS
+        elif letter in _APPROACH_AT:
+            code, kind = f"{ruleset.approach_category}.{_APPROACH_AT[letter]}", APPROACH
+        elif letter in _MAIN_LETTERS:
+            code = PLACEHOLDERS[at]
+            kind = SPINAL if _MAIN_LETTERS[letter] else PROCEDURE
+            governed = letter in _GOVERNED
+        elif letter in _OTHER_KINDS:
+            code, kind = PLACEHOLDERS[at], _OTHER_KINDS[letter]
+        else:  # NOT_A_CODE
+            return None
+        read.append((code, kind, known, governed))
+    return _judge(read, ruleset, context, full)
 
 
 def _issue_order(issue: Issue) -> tuple[int, int]:
@@ -488,21 +535,6 @@ def _unknown(position: int, code: str, full: bool) -> Issue:
     return issue
 
 
-# The JSON text of each unknown-code issue, for the bulk fast path.
-_UNKNOWN_JSON: dict[tuple[int, str, bool], str] = {}
-
-
-def _unknown_json(position: int, code: str, full: bool) -> str:
-    """`json.dumps(_unknown(position, code, full).to_dict())`, cached."""
-    key = (position, code, full)
-    text = _UNKNOWN_JSON.get(key)
-    if text is None:
-        if len(_UNKNOWN_JSON) >= _UNKNOWN_SIZE:
-            _UNKNOWN_JSON.clear()
-        text = _UNKNOWN_JSON[key] = _make_unknown(position, code, full).to_json()
-    return text
-
-
 def _make_unknown(position: int, code: str, full: bool) -> Issue:
     if full:
         return Issue(
@@ -532,7 +564,6 @@ def _check_blocks(
     issues: list[Issue],
 ) -> list[str]:
     """Append the structural issues to `issues`; return the sequence with every fix applied."""
-    governed = rs._procedures
     name = rs.name
     moved_first: list[Item] = []  # Chapter Y/Z codes before the first main code
     # With no main code at all there is no structure to judge: primary-procedure says what is
@@ -550,7 +581,7 @@ def _check_blocks(
 
     first_governed = None
     for block in blocks:
-        if block.item[1] in governed:
+        if block.governed:
             first_governed = block.item
             break
     if first_governed is None:
@@ -603,23 +634,26 @@ def _check_blocks(
                 body.append(item[1])
             else:
                 body.append(_method_slot(block, rs, plan, issues))
-        elif plan.needs_method and p_code in governed:
+        elif plan.needs_method and block.governed:
             body.append(_insert_method(block, rs, method, issues))
         if block.index == 0 and moved_first:
             body.extend([item[1] for item in moved_first if item[2] == METHOD])
         if block.rest:
-            body.extend(block.rest)
+            body.extend([item[1] for item in block.rest])
 
     if moved_first:
         _report_first(moved_first, blocks[0], issues)
         sites = [item[1] for item in moved_first if item[2] == SITE]
         laterality = [item[1] for item in moved_first if item[2] == NON_SITE]
         if sites:
-            # Sites go before any laterality codes that end the sequence.
-            end = len(body)
-            while end and rs.kind(body[end - 1]) == NON_SITE:
+            # Sites go before any laterality codes that end the sequence: the last block's
+            # (what comes before a block's other codes is never laterality).
+            rest = blocks[-1].rest
+            end = len(rest)
+            while end and rest[end - 1][2] == NON_SITE:
                 end -= 1
-            body[end:end] = sites
+            at = len(body) - (len(rest) - end)
+            body[at:at] = sites
         body.extend(laterality)
     elif not blocks:
         body = [item[1] for item in lead]

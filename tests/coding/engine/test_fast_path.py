@@ -1,9 +1,10 @@
-"""The fast paths for episodes already coded right give exactly what the full path gives.
+"""The bulk path and validate()'s fast path give exactly what the full path gives.
 
-validate() first tries linter._in_order(), which accepts only sequences needing no fix, and
-run_bulk() builds such rows' output straight from the codes (bulk.judge). Both are
-compared, byte for byte, with the full path on many generated sequences, most of them right
-or nearly right so that both paths are exercised."""
+validate() first tries linter._in_order(), which accepts only sequences needing no fix.
+run_bulk() judges each shape of sequence once for a context, on placeholders for its codes,
+and fills the result in with each row's codes (bulk.judge). Both are compared, byte for byte,
+with the full path on many generated sequences, most of them right or nearly right so that
+every rule is exercised, under rule sets whose names JSON must escape."""
 
 from __future__ import annotations
 
@@ -45,6 +46,10 @@ RULESETS = [
         approach_map={"fluoroscopy": "Y53.4", "ct": "Y53.3"},
     ),
     RuleSet(name="NO-SITE", version=1, procedure_codes=("V40.1", "W08.1"), site_chapter=None),
+    # A name JSON escapes, with braces, and text that reads like an escaped placeholder.
+    RuleSet(name='ODD {0} "é" \\ue003 \\', version=2, procedure_codes=("V40.1",)),
+    # A name holding a placeholder itself: its rows are judged one by one.
+    RuleSet(name=f"ODD {linter.PLACEHOLDERS[2]}", version=1, procedure_codes=("V40.1",)),
 ]
 KNOWN = [
     "V40.1",
@@ -152,17 +157,17 @@ def test_the_fast_path_takes_exactly_the_sequences_that_need_no_fix(episode):
         assert (unknown or []) == [issue.position for issue in slow.issues]
 
 
-@settings(max_examples=700)
-@given(episodes(), st.sampled_from(["jsonl", "csv"]))
-def test_bulk_fast_rows_are_byte_identical_to_the_full_path(episode, fmt):
+@settings(max_examples=1000)
+@given(episodes(), st.sampled_from(["jsonl", "csv", None]))
+def test_bulk_rows_are_byte_identical_to_the_full_path(episode, fmt):
     codes, context, rules, catalogue = episode
     jsonl = fmt == "jsonl"
-    # What run_bulk writes for the row (fast path when it applies), with nothing remembered.
+    # What run_bulk writes for the row (from its shape's result), with nothing remembered.
     done = bulk_module.judge(rules, catalogue, fmt=fmt, memo_size=0)(codes, ("", "", ""), context)
     slow = _full(codes, context, rules, catalogue)
     valid, payload, rules_seen = done
     assert valid == slow.valid
-    assert payload == bulk_module._payload(slow, jsonl)
+    assert payload == (None if fmt is None else bulk_module._payload(slow, jsonl))
     assert list(rules_seen) == slow.rules
     if jsonl:
         assert json.loads('{"episode_id": "E1", ' + payload) == {
@@ -196,7 +201,7 @@ def _extract(rows) -> str:
 
 @settings(max_examples=40)
 @given(st.lists(episodes(), min_size=1, max_size=30), st.sampled_from(["jsonl", "csv"]))
-def test_run_bulk_output_is_the_same_without_the_fast_path(rows, fmt):
+def test_run_bulk_output_is_the_same_judging_every_row_by_itself(rows, fmt):
     rules, catalogue = rows[0][2], rows[0][3]
     text = _extract([(codes, context) for codes, context, _, _ in rows])
 
@@ -209,6 +214,6 @@ def test_run_bulk_output_is_the_same_without_the_fast_path(rows, fmt):
 
     fast = run(memo_size=0)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bulk_module, "_fast_shape", lambda *args: None)
+        patch.setattr(bulk_module, "_judge_shape", lambda *args: None)
         slow = run(memo_size=0)
     assert fast == slow == run()
