@@ -45,13 +45,12 @@ FORMATS = ("jsonl", "csv")
 _OPERTN = re.compile(r"opertn_(\d{2})")
 _EMPTY_CELLS = frozenset({"", "-", "&"})  # HES: "-" no operation, "&" not known
 _CONTEXT_CACHE_SIZE = 4096
-_PLANS_SIZE = 4096
 _SPELLINGS_SIZE = 1 << 16
-_SHAPES_SIZE = 4096
+_SHAPES_SIZE = 8192  # shapes judged and kept, for all contexts of a run
 _UNSEEN = object()
 # Rows with a code failing format are judged one by one: the last MEMO_SIZE distinct of them
 # are remembered, so memory stays constant whatever the file's size.
-MEMO_SIZE = 8192
+MEMO_SIZE = 2048
 
 
 class Row(NamedTuple):
@@ -259,7 +258,7 @@ def _payload(result: Result, jsonl: bool) -> Any:
 
 _Done = tuple[bool, Any, tuple[str, ...]]  # (valid, payload, rules) of a row
 _ROW_ERROR_RULES = ("row-error",)
-_LINES_AT_ONCE = 64
+_PARTS_AT_ONCE = 256
 # A placeholder (linter.PLACEHOLDERS) in a payload: as itself in the codes lists, escaped by
 # JSON in other strings. An escaped backslash is matched first, so that a backslash of the text
 # itself is never read as the start of an escaped placeholder.
@@ -271,9 +270,10 @@ class _Template:
 
     __slots__ = ("parts", "pick")
 
-    def __init__(self, text: str) -> None:
-        # parts: the text between placeholders, with a slot for each; pick: the codes for
-        # the slots, in order, from a row's normalised codes.
+    def __init__(self, text: str, texts: dict[str, str]) -> None:
+        # parts: the text between placeholders, with a slot for each, each text kept once in
+        # `texts` (the shapes of a run share most of them); pick: the codes for the slots, in
+        # order, from a row's normalised codes.
         tokens = _PLACEHOLDER_AT.split(text)
         parts, at = [tokens[0]], []
         for token, literal in zip(tokens[1::2], tokens[2::2], strict=True):
@@ -282,7 +282,7 @@ class _Template:
                 continue
             at.append(ord(token) if len(token) == 1 else int(token[2:], 16))
             parts += ["", literal]
-        self.parts = parts
+        self.parts = [texts.setdefault(part, part) for part in parts]
         fields = [code - ord(PLACEHOLDERS[0]) for code in at]
         self.pick = (
             itemgetter(*fields) if len(fields) > 1 else lambda codes: [codes[i] for i in fields]
@@ -294,7 +294,7 @@ class _Template:
         return "".join(text)
 
 
-def _templates(result: Result, fmt: str | None) -> _Done:
+def _templates(result: Result, fmt: str | None, texts: dict[str, str]) -> _Done:
     """(valid, payload, rules) for every row of a shape, from its result on placeholders
     (linter._judge_shape): for "jsonl", the payload's _Template; for "csv", the fields with
     `suggested` a _Template (None when null) and `codes` left to join; None for no `fmt`."""
@@ -302,9 +302,9 @@ def _templates(result: Result, fmt: str | None) -> _Done:
     if fmt is None:
         return result.valid, None, rules
     if fmt == "jsonl":
-        return result.valid, _Template(_payload(result, True)), rules
+        return result.valid, _Template(_payload(result, True), texts), rules
     valid_text, _, suggested_text, rules_text = _payload(result, False)
-    suggested = None if result.suggested is None else _Template(suggested_text)
+    suggested = None if result.suggested is None else _Template(suggested_text, texts)
     return result.valid, (valid_text, suggested, rules_text), rules
 
 
@@ -340,8 +340,11 @@ def judge(
     codes_of: dict[str, str] = {}
     letter_of, code_of = letters.__getitem__, codes_of.__getitem__
     # By context cells as given (each names one context throughout a run), then by shape:
-    # _templates() of the shape's result, or None when its rows are judged one by one.
+    # _templates() of the shape's result, or None when its rows are judged one by one; at
+    # most _SHAPES_SIZE in all, and the texts they are made of.
     shapes: dict[tuple[str, str, str], dict[str, _Done | None]] = {}
+    texts: dict[str, str] = {}
+    judged_shapes = 0
     # Least recently used results of rows judged one by one, by (codes as given, context cells).
     memo: OrderedDict[tuple[tuple[str, ...], tuple[str, str, str]], _Done] = OrderedDict()
 
@@ -362,10 +365,9 @@ def judge(
         return "".join(map(letter_of, codes))
 
     def judged(codes: list[str], context_key: tuple[str, str, str], context: Context) -> _Done:
+        nonlocal judged_shapes
         templates = shapes.get(context_key)
         if templates is None:
-            if len(shapes) >= _PLANS_SIZE:
-                shapes.clear()
             templates = shapes[context_key] = {}
         try:
             shape = "".join(map(letter_of, codes))
@@ -373,14 +375,20 @@ def judge(
             shape = learn(codes)
         done = templates.get(shape, _UNSEEN)
         if done is _UNSEEN:
-            if len(templates) >= _SHAPES_SIZE:
-                templates.clear()
+            if judged_shapes >= _SHAPES_SIZE:
+                for each in shapes.values():
+                    each.clear()
+                texts.clear()
+                judged_shapes = 0
+            judged_shapes += 1
             result = _judge_shape(shape, ruleset, context, full) if by_shape else None
-            done = templates[shape] = None if result is None else _templates(result, fmt)
+            done = templates[shape] = None if result is None else _templates(result, fmt, texts)
         if done is not None:
             if jsonl:
                 valid, template, rules = done
-                return valid, template.fill(list(map(code_of, codes))), rules
+                parts = template.parts.copy()  # _Template.fill(), inline: the usual row
+                parts[1::2] = template.pick(list(map(code_of, codes)))
+                return valid, "".join(parts), rules
             if csv_fields:
                 valid, (valid_text, suggested, rules_text), rules = done
                 out = list(map(code_of, codes))
@@ -435,7 +443,8 @@ def run_bulk(
     # the order first seen, which leaves by_rule as counting each row as read would.
     rows_by_rules: dict[tuple[str, ...], int] = {}
     counted = rows_by_rules.get
-    # JSON lines are written _LINES_AT_ONCE at a time: one write a row costs more than the row.
+    # JSON lines are written some rows at a time (_PARTS_AT_ONCE parts of lines): one write a
+    # row costs more than the row.
     lines: list[str] = []
     add = lines.append
     valid_rows = invalid_rows = row_errors = pending = 0
@@ -456,12 +465,17 @@ def run_bulk(
                 # The episode id first, then the result object exactly as validate() gives it;
                 # the usual plain id needs no escaping.
                 if episode_id is None:
-                    add(f'{{"episode_id": null, {payload}')
+                    add('{"episode_id": null, ')
                 elif episode_id.isascii() and episode_id.isalnum():
-                    add(f'{{"episode_id": "{episode_id}", {payload}')
+                    add('{"episode_id": "')
+                    add(episode_id)
+                    add('", ')
                 else:
-                    add(f'{{"episode_id": {_string(episode_id)}, {payload}')
-                if len(lines) >= _LINES_AT_ONCE:
+                    add('{"episode_id": ')
+                    add(_string(episode_id))
+                    add(", ")
+                add(payload)
+                if len(lines) >= _PARTS_AT_ONCE:
                     write("".join(lines))
                     lines.clear()
             else:
