@@ -47,6 +47,7 @@ _EMPTY_CELLS = frozenset({"", "-", "&"})  # HES: "-" no operation, "&" not known
 _CONTEXT_CACHE_SIZE = 4096
 _SPELLINGS_SIZE = 1 << 16
 _SHAPES_SIZE = 8192  # shapes judged and kept, for all contexts of a run
+_CONTEXTS_SIZE = 4096
 _UNSEEN = object()
 # Rows with a code failing format are judged one by one: the last MEMO_SIZE distinct of them
 # are remembered, so memory stays constant whatever the file's size.
@@ -341,12 +342,21 @@ def judge(
     letter_of, code_of = letters.__getitem__, codes_of.__getitem__
     # By context cells as given (each names one context throughout a run), then by shape:
     # _templates() of the shape's result, or None when its rows are judged one by one; at
-    # most _SHAPES_SIZE in all, and the texts they are made of.
+    # most _SHAPES_SIZE in all, and the texts they are made of. Contexts asking the same
+    # (ContextPlan.asks) share their shapes.
     shapes: dict[tuple[str, str, str], dict[str, _Done | None]] = {}
+    shapes_asked: dict[tuple[object, ...], dict[str, _Done | None]] = {}
     texts: dict[str, str] = {}
     judged_shapes = 0
     # Least recently used results of rows judged one by one, by (codes as given, context cells).
     memo: OrderedDict[tuple[tuple[str, ...], tuple[str, str, str]], _Done] = OrderedDict()
+
+    def forget() -> None:
+        nonlocal judged_shapes
+        shapes.clear()
+        shapes_asked.clear()
+        texts.clear()
+        judged_shapes = 0
 
     def learn(codes: list[str]) -> str:
         """The shape of `codes`, learning the spellings not seen yet."""
@@ -368,7 +378,10 @@ def judge(
         nonlocal judged_shapes
         templates = shapes.get(context_key)
         if templates is None:
-            templates = shapes[context_key] = {}
+            if len(shapes) >= _CONTEXTS_SIZE:
+                forget()
+            asks = ruleset.plan(context).asks
+            templates = shapes[context_key] = shapes_asked.setdefault(asks, {})
         try:
             shape = "".join(map(letter_of, codes))
         except KeyError:
@@ -376,10 +389,7 @@ def judge(
         done = templates.get(shape, _UNSEEN)
         if done is _UNSEEN:
             if judged_shapes >= _SHAPES_SIZE:
-                for each in shapes.values():
-                    each.clear()
-                texts.clear()
-                judged_shapes = 0
+                forget()
             judged_shapes += 1
             result = _judge_shape(shape, ruleset, context, full) if by_shape else None
             done = templates[shape] = None if result is None else _templates(result, fmt, texts)

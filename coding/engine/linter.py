@@ -623,7 +623,7 @@ def _check_blocks(
             ):
                 body.append(item[1])  # in place and right: the usual case
             else:
-                body.append(_levels_slot(block, rs, ctx, issues))
+                body.append(_levels_slot(block, rs, plan, issues))
         item = block.method
         if item is not None:
             if (
@@ -745,9 +745,9 @@ def _treated(n: int) -> str:
     return "1 level was treated" if n == 1 else f"{n} levels were treated"
 
 
-def _levels_slot(block: _Block, rs: RuleSet, ctx: Context, issues: list[Issue]) -> str:
+def _levels_slot(block: _Block, rs: RuleSet, plan: ContextPlan, issues: list[Issue]) -> str:
     p_position, p_code, _ = block.item
-    levels = ctx.levels
+    levels = plan.levels
     expected = rs.levels_map.get(levels) if levels is not None else None
     fallback = expected or rs.levels_unspecified
     missing_note = (

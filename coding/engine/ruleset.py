@@ -448,6 +448,20 @@ class ContextPlan(NamedTuple):
     open: bool
     shapes: dict[str, bool]  # the fast path's verdict on each shape judged (linter._in_order)
 
+    @property
+    def asks(self) -> tuple[object, ...]:
+        """What the context asks of the codes, without the context: the validator reads a
+        context through its plan only, so plans alike in this judge every sequence alike."""
+        return (
+            self.levels,
+            self.expected_levels,
+            self.method,
+            self.expected_method,
+            self.unexpected,
+            self.needs_method,
+            self.open,
+        )
+
     @classmethod
     def of(cls, context: Context, ruleset: RuleSet) -> ContextPlan:
         levels, method = context.levels, context.method

@@ -217,3 +217,30 @@ def test_run_bulk_output_is_the_same_judging_every_row_by_itself(rows, fmt):
         patch.setattr(bulk_module, "_judge_shape", lambda *args: None)
         slow = run(memo_size=0)
     assert fast == slow == run()
+
+
+def test_contexts_asking_the_same_share_shapes_and_each_row_gets_its_own_result():
+    rules, catalogue = RULESETS[0], CATALOGUES[0]
+    unguided, unspecified = (
+        Context("percutaneous", None, 1),
+        Context("percutaneous", "unspecified", 1),
+    )
+    assert rules.plan(unguided).asks == rules.plan(unspecified).asks
+    rows = [
+        (["V40.1", "V55.9", "Z67.6"], unguided),
+        (["V401", "V559", "Z675"], unspecified),
+        (["V40.1", "V55.9", "Z67.6"], Context("percutaneous", "ct", 1)),
+        (["V40.1", "Z67.6", "V55.9"], unspecified),
+        (["V40.1", "Z67.6", "V55.9"], unguided),
+    ]
+    text = _extract(rows)
+    for fmt in ("jsonl", "csv"):
+        outputs = []
+        for judge_shapes in (True, False):
+            out = io.StringIO()
+            with pytest.MonkeyPatch.context() as patch:
+                if not judge_shapes:
+                    patch.setattr(bulk_module, "_judge_shape", lambda *args: None)
+                run_bulk(io.StringIO(text), out, fmt=fmt, ruleset=rules, catalogue=catalogue)
+            outputs.append(out.getvalue())
+        assert outputs[0] == outputs[1]
