@@ -8,11 +8,14 @@ a few bad rows), then prints: one validate() call (median and p95, microseconds)
 time (steadier than wall time when other processes share the cores; both are printed), each
 ratio against the 2.0 budget, on three extracts of the same size:
 
-- few distinct rows (about 6% at 300,000), memo on: the repeated rows are remembered;
+- few distinct rows (about 6% at 300,000), memo on;
 - most rows distinct (`--new`, the share of rows made unlike every earlier one: about 81%
   distinct at 300,000, as the 243,000 of 300,000 of a real extract), memo on, as the product
   runs it: the case the budget is for;
-- every row distinct, memo off: the worst case, every row validated and serialised.
+- every row distinct, memo off: the worst case, nothing remembered from an earlier row.
+
+run_bulk() judges each shape of sequence once for a context and fills it in with a row's
+codes; the memo is for the rows it judges one by one (a code failing format).
 
 The distinct rows are counted, not assumed. Then the OPERTN_01..24 layout, and the peak traced
 memory of bulk runs of two sizes, to show it does not grow with the rows. It reports, and

@@ -25,9 +25,10 @@ METHOD = "Y"  # any other Chapter Y code
 SITE = "S"  # a Chapter Z site code
 NON_SITE = "X"  # a Chapter Z code that is not a site (Z94 laterality)
 
-# The fast path (linter._in_order) reads a sequence as a string of one letter a code, its
-# shape, and judges each shape once for a context: the letter is the code's kind, with the main
-# codes the rule set governs apart, and a levels or image-control code by its fourth character
+# A sequence read as a string of one letter a code, its shape, is judged once for a context
+# by validate()'s fast path (linter._in_order) and by run_bulk (bulk.judge). The letter keeps
+# all the validator looks at besides the codes it only copies: the code's kind, the main codes
+# the rule set governs apart, and a levels or image-control code by its fourth character
 # (which of those is right depends on the context). Anything but a full code is NOT_A_CODE.
 GOVERNED_LETTERS = {PROCEDURE: "q", SPINAL: "t"}
 LEVELS_LETTERS = "0123456789"  # V55.0 .. V55.9
