@@ -22,8 +22,8 @@ COLUMNS = ("at", "source", "row_id", "introduction_id", "organisation_id", "memb
 
 
 def _column(model: type[models.Model], attname: str) -> str:
-    """The database column of a field named by its attname (`introduction_id`) or a relation
-    followed one step (`reconciliation__organisation_id`)."""
+    """The database column of a field named by its attname (`introduction_id`); a relation
+    followed one step (`reconciliation__organisation_id`) is joined by `_select`."""
     return next(f.column for f in model._meta.concrete_fields if f.attname == attname)
 
 
